@@ -1,0 +1,102 @@
+"""Run benchmark cases in fresh processes and record time, throughput and peak RSS.
+
+Every case runs in its own spawned process, so its peak resident set size
+(``ru_maxrss``) is its own and no warm cache or allocator state leaks from one
+library into the next.  A case is a module-level function returning a dict of
+figures; the harness adds ``peak_rss_mb``.  Results are written as JSON and a
+Markdown table under ``benchmarks/results/``.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import pathlib
+import platform
+import resource
+import statistics
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+
+
+def _child(queue: mp.Queue, func: Callable[..., dict], args: tuple, kwargs: dict) -> None:
+    try:
+        out = dict(func(*args, **kwargs))
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        queue.put(("ok", out))
+    except BaseException:  # report, do not hang the parent
+        queue.put(("error", traceback.format_exc()))
+
+
+def run_isolated(func: Callable[..., dict], *args: Any, **kwargs: Any) -> dict:
+    """Run ``func(*args, **kwargs)`` in a fresh spawned process; return its dict plus peak RSS."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, func, args, kwargs))
+    proc.start()
+    status, payload = queue.get()
+    proc.join()
+    if status != "ok":
+        raise RuntimeError(f"benchmark case {func.__name__} failed:\n{payload}")
+    return payload
+
+
+def run_repeated(func: Callable[..., dict], repeats: int, *args: Any, **kwargs: Any) -> dict:
+    """Run a case ``repeats`` times (each isolated); numeric figures become medians.
+
+    The individual values are kept under ``<name>_runs``.
+    """
+    runs = [run_isolated(func, *args, **kwargs) for _ in range(repeats)]
+    merged: dict[str, Any] = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            merged[key] = statistics.median(values)
+            if repeats > 1:
+                merged[f"{key}_runs"] = values
+        else:
+            merged[key] = values[0]
+    merged["repeats"] = repeats
+    return merged
+
+
+def machine_info() -> dict:
+    """What the figures were measured on."""
+    import gensim
+    import numpy
+    cpu = platform.processor()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": numpy.__version__, "gensim": gensim.__version__}
+
+
+def markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
+    """Format ``rows`` as a Markdown table; ``columns`` are (key, header, format spec)."""
+    lines = ["| " + " | ".join(h for _, h, _ in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        cells = []
+        for key, _, spec in columns:
+            value = row.get(key, "")
+            cells.append(format(value, spec) if isinstance(value, (int, float)) and spec else str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_results(name: str, payload: dict, markdown: str) -> pathlib.Path:
+    """Write ``results/<name>.json`` (all figures) and ``results/<name>.md`` (the table)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"machine": machine_info(), **payload}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float))
+    path = RESULTS / f"{name}.md"
+    path.write_text(markdown.rstrip() + "\n")
+    return path
