@@ -1,0 +1,450 @@
+# cython: language_level=3
+"""Hot loops of variational LDA: digamma, Dirichlet expectations, the E-step.
+
+Everything here runs without the GIL on float64 arrays whose shapes, dtypes and
+index ranges were checked by the caller (``ldax.lda``); nothing here knows of
+gensim or of the model object.  Layout: topic-word matrices are stored
+*transposed*, ``V x K`` (one contiguous row of K topics per word), because the
+E-step reads and writes whole rows for each word of a document.
+
+Entry points (stable; ``LdaModel`` and a Spark executor call them alike):
+
+* :func:`digamma_array` -- element-wise digamma (for tests and small vectors).
+* :func:`exp_dirichlet_expectation_t` -- ``Elogbeta`` and ``exp(Elogbeta)`` of
+  a ``V x K`` lambda.
+* :func:`e_step` -- the E-step over a chunk of CSR documents, in parallel.
+"""
+cimport cython
+from cython.parallel cimport prange, parallel, threadid
+from libc.math cimport log, exp, sqrt, cos, fabs, lgamma, INFINITY, NAN
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+import numpy as np
+cimport numpy as cnp
+
+cnp.import_array()
+
+ctypedef cnp.int32_t idx_t
+
+# The positive root of digamma and its split into two doubles (hi + lo), so
+# that x - root keeps full relative precision near the root.
+cdef double _ROOT_HI = 1.4616321449683622
+cdef double _ROOT_LO = 9.549995429965697e-17
+# Taylor coefficients psi^(n)(root) / n! for n = 1..10 (computed with mpmath).
+cdef double[10] _ROOT_TAYLOR = [
+    0.9676722454476212, -0.4427631689835921, 0.258499760955651,
+    -0.16394270544240652, 0.10782405069126237, -0.07219956125645471,
+    0.04880428816414311, -0.03316112647484736, 0.022597648232218104,
+    -0.01542476590494896]
+
+
+cdef inline double digamma(double x) noexcept nogil:
+    """psi(x) for x > 0, relative error below 1e-13 (NaN for x <= 0 or NaN).
+
+    Near the root (1.4616...) a Taylor series keeps relative accuracy where
+    the generic path would cancel; elsewhere the recurrence
+    psi(x) = psi(x + 1) - 1/x lifts x to >= 6 and the asymptotic series ends it.
+    """
+    cdef double h, acc, inv, inv2, shift = 0.0
+    cdef int n
+    if not x > 0.0:
+        return NAN
+    if x == INFINITY:
+        return INFINITY
+    h = (x - _ROOT_HI) - _ROOT_LO
+    if fabs(h) < 0.05:
+        acc = _ROOT_TAYLOR[9]
+        for n in range(8, -1, -1):
+            acc = acc * h + _ROOT_TAYLOR[n]
+        return acc * h
+    # Pair the reciprocals of the recurrence: 1/a + 1/b = (a + b) / (a b)
+    # halves the number of divisions, the costliest part for small x.
+    while x < 6.0:
+        if x < 5.0:
+            shift += (2.0 * x + 1.0) / (x * (x + 1.0))
+            x += 2.0
+        else:
+            shift += 1.0 / x
+            x += 1.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    # ln x - 1/(2x) - sum_n B_2n / (2n x^2n), n = 1..7
+    return (log(x) - 0.5 * inv - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (
+        1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (
+            691.0 / 32760 - inv2 * (1.0 / 12)))))))) - shift
+
+
+def digamma_array(x):
+    """Element-wise digamma of a float64 array (NaN where x <= 0).
+
+    Parameters
+    ----------
+    x : array_like of float
+
+    Returns
+    -------
+    numpy.ndarray of float64, same shape as ``x``
+
+    Examples
+    --------
+    >>> float(digamma_array([1.0])[0])  # -Euler's constant
+    -0.5772156649015329
+    """
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty_like(arr)
+    cdef double[::1] src = arr.reshape(-1)
+    cdef double[::1] dst = out.reshape(-1)
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(src.shape[0]):
+            dst[i] = digamma(src[i])
+    return out
+
+
+def exp_dirichlet_expectation_t(double[:, ::1] lambda_t, double[:, ::1] exp_elog_beta_t,
+                                double[:, ::1] elog_beta_t=None, int workers=1):
+    """E[log beta] of Dirichlet rows stored transposed, and its exponential.
+
+    Parameters
+    ----------
+    lambda_t : float64 array, shape (V, K), C-contiguous
+        Topic-word Dirichlet parameters, one row per word (all > 0).
+    exp_elog_beta_t : float64 array, shape (V, K), written
+        ``exp(psi(lambda[w, k]) - psi(sum_w lambda[w, k]))``.
+    elog_beta_t : float64 array, shape (V, K), optional, written
+        The logarithm before exponentiation, when given.
+    workers : int
+        Threads.
+    """
+    cdef Py_ssize_t V = lambda_t.shape[0], K = lambda_t.shape[1], w, k
+    cdef double[::1] psi_total = np.empty(K)
+    cdef double value
+    cdef bint want_log = elog_beta_t is not None
+    total = np.asarray(lambda_t).sum(axis=0)
+    cdef double[::1] totals = total
+    for k in range(K):
+        psi_total[k] = digamma(totals[k])
+    with nogil:
+        for w in prange(V, num_threads=workers, schedule="static"):
+            for k in range(K):
+                value = digamma(lambda_t[w, k]) - psi_total[k]
+                exp_elog_beta_t[w, k] = exp(value)
+                if want_log:
+                    elog_beta_t[w, k] = value
+
+
+# ---------------------------------------------------------------- generator
+cdef inline uint64_t splitmix64(uint64_t* state) noexcept nogil:
+    """One step of SplitMix64 (Steele, Lea & Flood 2014): a tiny seedable stream."""
+    cdef uint64_t z
+    state[0] += <uint64_t>0x9E3779B97F4A7C15
+    z = state[0]
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+    return z ^ (z >> 31)
+
+
+cdef inline double uniform_open(uint64_t* state) noexcept nogil:
+    """Uniform on (0, 1): 53 random bits, shifted off zero."""
+    return ((splitmix64(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+cdef inline double std_normal(uint64_t* state) noexcept nogil:
+    """Standard normal by Box-Muller (one of the pair; simplicity over speed, once per draw)."""
+    cdef double u1 = uniform_open(state), u2 = uniform_open(state)
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2)
+
+
+cdef inline double gamma_draw(double shape, double scale, uint64_t* state) noexcept nogil:
+    """Gamma(shape, scale) for shape >= 1 by Marsaglia & Tsang's (2000) squeeze method."""
+    cdef double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d), x, v, u
+    while True:
+        x = std_normal(state)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = uniform_open(state)
+        if u < 1.0 - 0.0331 * x * x * x * x:
+            return d * v * scale
+        if log(u) < 0.5 * x * x + d * (1.0 - v + log(v)):
+            return d * v * scale
+
+
+def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed):
+    """The E-step's initial gamma: Gamma(100, 1/100) draws, one seeded stream per document.
+
+    Document ``d`` of a chunk draws from a SplitMix64 stream seeded by
+    ``(seed, d)``, so the result depends on neither thread count nor schedule.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_docs, num_topics)
+    """
+    out = np.empty((n_docs, num_topics))
+    cdef double[:, ::1] gamma = out
+    cdef Py_ssize_t d
+    with nogil:
+        for d in range(n_docs):
+            _init_doc(&gamma[d, 0], num_topics, seed, d)
+    return out
+
+
+cdef inline void _init_doc(double* gammad, Py_ssize_t K, uint64_t seed, Py_ssize_t d) noexcept nogil:
+    cdef uint64_t state = seed ^ (<uint64_t>(d + 1) * <uint64_t>0xD1B54A32D192ED03)
+    cdef Py_ssize_t k
+    splitmix64(&state)  # decorrelate neighbouring document seeds
+    for k in range(K):
+        gammad[k] = gamma_draw(100.0, 0.01, &state)
+
+
+# ---------------------------------------------------------------- E-step
+cdef inline double _exp_elog_theta(const double* gammad, double* exp_elog_theta,
+                                   Py_ssize_t K) noexcept nogil:
+    """exp(psi(gamma_k) - psi(sum gamma)); returns psi(sum gamma)."""
+    cdef double total = 0.0, psi_total
+    cdef Py_ssize_t k
+    for k in range(K):
+        total += gammad[k]
+    psi_total = digamma(total)
+    for k in range(K):
+        exp_elog_theta[k] = exp(digamma(gammad[k]) - psi_total)
+    return psi_total
+
+
+cdef inline double _dot(const double* a, const double* b, Py_ssize_t K) noexcept nogil:
+    cdef double s = 0.0
+    cdef Py_ssize_t k
+    for k in range(K):
+        s += a[k] * b[k]
+    return s
+
+
+cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
+                    const double* ebt, const double* alpha, Py_ssize_t K,
+                    double* gammad, double* exp_elog_theta, double* last, double* acc,
+                    int iterations, double gamma_threshold, double eps) noexcept nogil:
+    """Fixed-point iterations of one document; gammad is updated in place.
+
+    Leaves exp_elog_theta consistent with the final gammad; returns 1 when
+    the mean absolute change fell below gamma_threshold.
+    """
+    cdef Py_ssize_t j, k
+    cdef int it
+    cdef double ratio, change
+    cdef const double* row
+    _exp_elog_theta(gammad, exp_elog_theta, K)
+    for it in range(iterations):
+        # acc = sum_j cts_j / phinorm_j * ebt[ids_j], phinorm_j computed on the fly
+        memset(acc, 0, K * sizeof(double))
+        for j in range(n):
+            row = ebt + <Py_ssize_t>ids[j] * K
+            ratio = cts[j] / (_dot(exp_elog_theta, row, K) + eps)
+            for k in range(K):
+                acc[k] += ratio * row[k]
+        change = 0.0
+        for k in range(K):
+            last[k] = gammad[k]
+            gammad[k] = alpha[k] + exp_elog_theta[k] * acc[k]
+            change += fabs(gammad[k] - last[k])
+        _exp_elog_theta(gammad, exp_elog_theta, K)
+        if change / K < gamma_threshold:
+            return 1
+    return 0
+
+
+cdef double _doc_bound(const idx_t* ids, const double* cts, Py_ssize_t n,
+                       const double* ebt, const double* elbt, const double* alpha,
+                       double sum_lgamma_alpha, double lgamma_sum_alpha, Py_ssize_t K,
+                       const double* gammad, const double* exp_elog_theta,
+                       double* elog_theta) noexcept nogil:
+    """The document's part of the variational bound, the terms gensim's bound() sums per document."""
+    cdef Py_ssize_t j, k
+    cdef double total = 0.0, psi_total, score = 0.0, p, top, s
+    cdef const double* row
+    cdef int sign
+    for k in range(K):
+        total += gammad[k]
+    psi_total = digamma(total)
+    for k in range(K):
+        elog_theta[k] = digamma(gammad[k]) - psi_total
+    for j in range(n):
+        row = ebt + <Py_ssize_t>ids[j] * K
+        p = _dot(exp_elog_theta, row, K)
+        if p > 1e-250:
+            score += cts[j] * log(p)
+        else:
+            # log-sum-exp in the log domain where the product underflows
+            row = elbt + <Py_ssize_t>ids[j] * K
+            top = -INFINITY
+            for k in range(K):
+                if elog_theta[k] + row[k] > top:
+                    top = elog_theta[k] + row[k]
+            s = 0.0
+            for k in range(K):
+                s += exp(elog_theta[k] + row[k] - top)
+            score += cts[j] * (top + log(s))
+    for k in range(K):
+        score += (alpha[k] - gammad[k]) * elog_theta[k] + lgamma(gammad[k])
+    score += lgamma_sum_alpha - sum_lgamma_alpha - lgamma(total)
+    return score
+
+
+def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] data,
+           const double[:, ::1] exp_elog_beta_t, const double[::1] alpha,
+           double[:, ::1] gamma, int iterations, double gamma_threshold,
+           int workers=1, double eps=1e-100, double[:, ::1] sstats_t=None,
+           double[::1] doc_bound=None, const double[:, ::1] elog_beta_t=None):
+    """Variational E-step on a chunk of documents in CSR form, in parallel.
+
+    For each document d: iterate
+    ``gamma_d = alpha + expElogtheta_d * sum_w cts_w / phinorm_w * expElogbeta[:, w]``
+    with ``phinorm_w = expElogtheta_d . expElogbeta[:, w] + eps`` until the
+    mean absolute change of gamma_d is below ``gamma_threshold`` or
+    ``iterations`` are done (the algorithm of Hoffman, Blei & Bach 2010, as
+    gensim runs it).  Documents are spread over ``workers`` threads; the
+    result does not depend on the thread count (bit for bit): each document is
+    computed by one thread, and the sufficient statistics are summed per word
+    in document order.
+
+    Parameters
+    ----------
+    indptr, indices : int32 arrays
+        CSR structure of the chunk (``n_docs + 1`` and ``nnz``); ids in
+        ``[0, V)``, unsorted or repeated ids allowed.
+    data : float64 array, shape (nnz,)
+        Counts (finite, >= 0).
+    exp_elog_beta_t : float64 array, shape (V, K), C-contiguous
+        ``exp(E[log beta])`` transposed.
+    alpha : float64 array, shape (K,)
+    gamma : float64 array, shape (n_docs, K), C-contiguous, read and written
+        Initial gamma on entry (e.g. from :func:`init_gamma`), final gamma on exit.
+    iterations : int
+        Maximum fixed-point iterations per document (>= 0).
+    gamma_threshold : float
+        Convergence threshold on the mean absolute change of gamma.
+    workers : int
+        Threads.
+    eps : float
+        Added to phinorm (gensim adds its dtype's machine epsilon; the
+        default 1e-100 only guards against 0/0).
+    sstats_t : float64 array, shape (V, K), optional, written
+        When given, receives the sufficient statistics (transposed):
+        ``sum_d cts_dw / phinorm_dw * expElogtheta_d * expElogbeta[:, w]``.
+        Rows of words absent from the chunk are set to zero.
+    doc_bound : float64 array, shape (n_docs,), optional, written
+        When given, receives each document's part of the variational bound
+        (the per-document terms of gensim's ``LdaModel.bound``).
+    elog_beta_t : float64 array, shape (V, K), optional
+        ``E[log beta]`` transposed; required with ``doc_bound`` (used where
+        ``exp`` underflows).
+
+    Returns
+    -------
+    int
+        Number of documents that converged before ``iterations``.
+    """
+    cdef Py_ssize_t D = gamma.shape[0], K = gamma.shape[1], V = exp_elog_beta_t.shape[0]
+    cdef Py_ssize_t nnz = indices.shape[0]
+    if indptr.shape[0] != D + 1 or data.shape[0] != nnz or alpha.shape[0] != K \
+            or exp_elog_beta_t.shape[1] != K:
+        raise ValueError("e_step: inconsistent array shapes")
+    if workers < 1:
+        raise ValueError("e_step: workers must be >= 1")
+    cdef bint want_sstats = sstats_t is not None
+    cdef bint want_bound = doc_bound is not None
+    if want_sstats and (sstats_t.shape[0] != V or sstats_t.shape[1] != K):
+        raise ValueError("e_step: sstats_t must have the shape of exp_elog_beta_t")
+    if want_bound and (doc_bound.shape[0] != D or elog_beta_t is None
+                       or elog_beta_t.shape[0] != V or elog_beta_t.shape[1] != K):
+        raise ValueError("e_step: doc_bound needs shape (n_docs,) and elog_beta_t of shape (V, K)")
+
+    # Final exp(E[log theta]) per document, kept for the sufficient statistics.
+    theta_arr = np.empty((D, K))
+    cdef double[:, ::1] exp_elog_theta = theta_arr
+    # Per-thread scratch: last gamma, accumulator, E[log theta].
+    scratch_arr = np.empty((workers, 3 * K))
+    cdef double[:, ::1] scratch = scratch_arr
+    cdef double sum_lgamma_alpha = 0.0, lgamma_sum_alpha, alpha_total = 0.0
+    cdef Py_ssize_t d, k, tid
+    cdef int converged = 0
+    cdef const double* ebt = &exp_elog_beta_t[0, 0]
+    cdef const double* elbt = NULL
+    for k in range(K):
+        sum_lgamma_alpha += lgamma(alpha[k])
+        alpha_total += alpha[k]
+    lgamma_sum_alpha = lgamma(alpha_total)
+    if want_bound:
+        elbt = &elog_beta_t[0, 0]
+    if D == 0:
+        if want_sstats:
+            sstats_t[:, :] = 0.0
+        return 0
+
+    cdef const idx_t* ids0 = &indices[0] if nnz > 0 else NULL
+    cdef const double* cts0 = &data[0] if nnz > 0 else NULL
+    with nogil, parallel(num_threads=workers):
+        tid = threadid()
+        for d in prange(D, schedule="dynamic", chunksize=4):
+            converged += _infer_doc(
+                ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt,
+                &alpha[0], K, &gamma[d, 0], &exp_elog_theta[d, 0],
+                &scratch[tid, 0], &scratch[tid, K], iterations, gamma_threshold, eps)
+            if want_bound:
+                doc_bound[d] = _doc_bound(
+                    ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt, elbt,
+                    &alpha[0], sum_lgamma_alpha, lgamma_sum_alpha, K, &gamma[d, 0],
+                    &exp_elog_theta[d, 0], &scratch[tid, 2 * K])
+    if want_sstats:
+        _collect_sstats(indptr, indices, data, exp_elog_beta_t, exp_elog_theta, sstats_t,
+                        workers, eps)
+    return converged
+
+
+cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
+                          const double[::1] data, const double[:, ::1] ebt,
+                          const double[:, ::1] exp_elog_theta, double[:, ::1] sstats_t,
+                          int workers, double eps) noexcept:
+    """Sum each word's statistics over the chunk, word rows in parallel.
+
+    The CSR entries are bucketed by word (a counting sort that keeps document
+    order), so every row of sstats_t is written by one thread in a fixed
+    order: no per-thread V x K copies, and the sum is the same for any
+    number of threads.
+    """
+    cdef Py_ssize_t D = exp_elog_theta.shape[0], K = ebt.shape[1], V = ebt.shape[0]
+    cdef Py_ssize_t nnz = indices.shape[0], d, j, p, w, k
+    col_ptr_arr = np.zeros(V + 1, dtype=np.int64)
+    order_arr = np.empty(nnz, dtype=np.int64)
+    doc_of_arr = np.empty(nnz, dtype=np.int64)
+    ratio_arr = np.empty(nnz)
+    cdef long long[::1] col_ptr = col_ptr_arr, order = order_arr, doc_of = doc_of_arr
+    cdef double[::1] ratio = ratio_arr
+    cdef double r
+    with nogil:
+        # cts / phinorm per entry, with the final exp(E[log theta]) (parallel over documents)
+        for d in prange(D, num_threads=workers, schedule="dynamic", chunksize=16):
+            for j in range(indptr[d], indptr[d + 1]):
+                doc_of[j] = d
+                ratio[j] = data[j] / (_dot(&exp_elog_theta[d, 0], &ebt[indices[j], 0], K) + eps)
+        for j in range(nnz):
+            col_ptr[indices[j] + 1] += 1
+        for w in range(V):
+            col_ptr[w + 1] += col_ptr[w]
+        for j in range(nnz):
+            w = indices[j]
+            order[col_ptr[w]] = j
+            col_ptr[w] += 1
+        # col_ptr[w] now points at the end of bucket w; bucket w starts at col_ptr[w - 1]
+        for w in prange(V, num_threads=workers, schedule="static"):
+            for k in range(K):
+                sstats_t[w, k] = 0.0
+            for p in range(col_ptr[w - 1] if w > 0 else 0, col_ptr[w]):
+                j = order[p]
+                r = ratio[j]
+                for k in range(K):
+                    sstats_t[w, k] += r * exp_elog_theta[doc_of[j], k]
+            for k in range(K):
+                sstats_t[w, k] *= ebt[w, k]
