@@ -1,0 +1,561 @@
+# cython: language_level=3
+# distutils: extra_compile_args = -funroll-loops -ffp-contract=fast
+"""The word2vec training kernel: skip-gram / CBOW x hierarchical softmax / negative sampling.
+
+One readable loop (:func:`train_sentence`) serves every mode; the mode flags
+live in :c:type:`Model`.  It follows word2vec.c: a precomputed sigmoid table,
+the 48-bit-style LCG ``next = next * 25214903917 + 11`` (mod 2**64) for every
+random decision, subsampling against a per-word keep probability, a window
+shrunk by a random ``b`` in ``[0, window)``.  Negative words are drawn in O(1)
+from an alias table of the unigram**ns_exponent distribution (word2vec.c uses
+a 1e8-entry table; the alias table is exact and needs 8 bytes per word).
+
+Everything here runs without the GIL on arrays that ``w2vx/word2vec.py`` has
+validated; the only Python-object loop is :func:`encode_sentences`, which maps
+token lists to int32 ids in batches.
+
+Out-of-range sigmoid arguments (|f| >= MAX_EXP), as in word2vec.c:
+- hierarchical softmax skips the update of that inner node (no gradient);
+- negative sampling saturates: the gradient is ``(label - 1) * alpha`` above
+  +MAX_EXP and ``(label - 0) * alpha`` below -MAX_EXP.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
+from libc.math cimport exp, log, log1p
+from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+cnp.import_array()
+
+# sigmoid table: EXP_TABLE[i] = sigma((i / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP)
+cdef float EXP_TABLE[EXP_TABLE_SIZE]
+# index = int((f + MAX_EXP) * EXP_TABLE_SIZE / MAX_EXP / 2), computed in floating point
+# (word2vec.c's integer division gives 83 instead of 83.33, a small shift of the curve)
+cdef float EXP_SCALE = (<float>EXP_TABLE_SIZE) / MAX_EXP / 2.0
+cdef uint64_t LCG_MULTIPLIER = 25214903917ULL
+cdef uint64_t LCG_INCREMENT = 11ULL
+
+
+cdef void _init_exp_table():
+    cdef int i
+    cdef double e
+    for i in range(EXP_TABLE_SIZE):
+        e = exp((i / <double>EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP)
+        EXP_TABLE[i] = <float>(e / (e + 1.0))
+
+
+_init_exp_table()
+
+
+cdef inline uint64_t lcg_next(uint64_t *state) noexcept nogil:
+    state[0] = state[0] * LCG_MULTIPLIER + LCG_INCREMENT
+    return state[0]
+
+
+cdef inline double lcg_uniform(uint64_t *state) noexcept nogil:
+    """word2vec.c's uniform draw in [0, 1): the low 16 bits of the next state / 65536."""
+    return (lcg_next(state) & 0xFFFF) / 65536.0
+
+
+cdef inline int keep_word(const float *keep_prob, int64_t word, uint64_t *state) noexcept nogil:
+    """Subsampling decision: one LCG draw per word, kept when keep_prob[word] >= the draw."""
+    return keep_prob[word] >= lcg_uniform(state)
+
+
+cdef inline float sigmoid_lookup(float f) noexcept nogil:
+    """Table sigmoid for -MAX_EXP < f < MAX_EXP."""
+    cdef int index = <int>((f + MAX_EXP) * EXP_SCALE)
+    if index >= EXP_TABLE_SIZE:  # f a hair below MAX_EXP can round up to the end
+        index = EXP_TABLE_SIZE - 1
+    elif index < 0:
+        index = 0
+    return EXP_TABLE[index]
+
+
+cdef inline float hs_gradient(float f, int code, float alpha, int *skip) noexcept nogil:
+    """Gradient scale of one inner node; outside +-MAX_EXP the node is skipped (word2vec.c)."""
+    if f <= -MAX_EXP or f >= MAX_EXP:
+        skip[0] = 1
+        return 0.0
+    skip[0] = 0
+    return (1 - code - sigmoid_lookup(f)) * alpha
+
+
+cdef inline float neg_gradient(float f, int label, float alpha) noexcept nogil:
+    """Gradient scale of one (positive or negative) word; saturates outside +-MAX_EXP (word2vec.c)."""
+    if f > MAX_EXP:
+        return (label - 1) * alpha
+    if f < -MAX_EXP:
+        return (label - 0) * alpha
+    return (label - sigmoid_lookup(f)) * alpha
+
+
+cdef inline double neg_log_sigmoid(double x) noexcept nogil:
+    """-log(sigma(x)) without overflow, for the training loss."""
+    if x > 0:
+        return log1p(exp(-x))
+    return -x + log1p(exp(x))
+
+
+cdef inline float dot(const float *a, const float *b, int n) noexcept nogil:
+    # four accumulators so gcc can keep a vector register busy without -ffast-math
+    cdef float s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef int i = 0
+    while i + 4 <= n:
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+        i += 4
+    while i < n:
+        s0 += a[i] * b[i]
+        i += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline void axpy(float alpha, const float *x, float *y, int n) noexcept nogil:
+    cdef int i
+    for i in range(n):
+        y[i] += alpha * x[i]
+
+
+cdef inline int64_t draw_negative(const Model *m, Worker *w) noexcept nogil:
+    """O(1) draw from the alias table with one LCG step (its top 48 bits)."""
+    cdef double x = (lcg_next(&w.next_random) >> 16) * (m.vocab_size / 281474976710656.0)
+    cdef int64_t slot = <int64_t>x
+    if slot >= m.vocab_size:
+        slot = m.vocab_size - 1
+    if x - slot < m.alias_prob[slot]:
+        return slot
+    return m.alias_index[slot]
+
+
+cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t target,
+                         float alpha, float *neu1e) noexcept nogil:
+    """Predict ``target`` from the hidden vector ``l1``: update the output rows, add the
+    gradient for ``l1`` into ``neu1e``; return the loss (0 unless compute_loss)."""
+    cdef int size = m.size
+    cdef double loss = 0.0
+    cdef int64_t d, sample_word
+    cdef int code, label, skip, k
+    cdef float f, g
+    cdef float *row
+    if m.hs:
+        for d in range(m.code_offsets[target], m.code_offsets[target + 1]):
+            row = m.syn1 + <int64_t>m.points[d] * size
+            code = m.codes[d]
+            f = dot(l1, row, size)
+            if m.compute_loss:
+                loss += neg_log_sigmoid((1 - 2 * code) * <double>f)
+            g = hs_gradient(f, code, alpha, &skip)
+            if skip:
+                continue
+            axpy(g, row, neu1e, size)
+            axpy(g, l1, row, size)
+    if m.negative:
+        for k in range(m.negative + 1):
+            if k == 0:
+                sample_word = target
+                label = 1
+            else:
+                sample_word = draw_negative(m, w)
+                if sample_word == target:
+                    continue
+                label = 0
+            row = m.syn1neg + sample_word * size
+            f = dot(l1, row, size)
+            if m.compute_loss:
+                loss += neg_log_sigmoid((2 * label - 1) * <double>f)
+            g = neg_gradient(f, label, alpha)
+            axpy(g, row, neu1e, size)
+            axpy(g, l1, row, size)
+    return loss
+
+
+cdef int worker_init(Worker *w, int size, uint64_t seed) noexcept nogil:
+    w.next_random = seed
+    w.loss = 0.0
+    w.kept_capacity = 0
+    w.kept = NULL
+    w.neu1 = <float *>malloc(2 * size * sizeof(float))
+    w.neu1e = w.neu1 + size if w.neu1 != NULL else NULL
+    return 0 if w.neu1 != NULL else -1
+
+
+cdef void worker_free(Worker *w) noexcept nogil:
+    free(w.neu1)
+    free(w.kept)
+    w.neu1 = NULL
+    w.neu1e = NULL
+    w.kept = NULL
+    w.kept_capacity = 0
+
+
+cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,
+                            int64_t length, float alpha) noexcept nogil:
+    """Train on one sentence of vocabulary ids.  Returns the number of words kept by
+    subsampling (the "effective" words), or -1 if scratch memory could not be grown."""
+    cdef int64_t i, n, pos, c, start, end, word
+    cdef int32_t *grown
+    cdef int reduced, count, size = m.size
+    cdef float *l1
+    cdef float *neu1 = w.neu1
+    cdef float *neu1e = w.neu1e
+    if length > w.kept_capacity:
+        grown = <int32_t *>realloc(w.kept, length * sizeof(int32_t))
+        if grown == NULL:
+            return -1
+        w.kept = grown
+        w.kept_capacity = length
+    # subsampling: keep word with probability keep_prob[word], one draw per word as word2vec.c
+    n = 0
+    for i in range(length):
+        word = sentence[i]
+        if m.keep_prob != NULL and not keep_word(m.keep_prob, word, &w.next_random):
+            continue
+        w.kept[n] = <int32_t>word
+        n += 1
+
+    for pos in range(n):
+        word = w.kept[pos]
+        reduced = m.window
+        if m.shrink_windows:
+            reduced = m.window - <int>(lcg_next(&w.next_random) % <uint64_t>m.window)
+        start = pos - reduced if pos > reduced else 0
+        end = pos + reduced + 1 if pos + reduced + 1 < n else n
+        if m.sg:
+            # each context word's vector predicts the centre word
+            for c in range(start, end):
+                if c == pos:
+                    continue
+                l1 = m.syn0 + <int64_t>w.kept[c] * size
+                memset(neu1e, 0, size * sizeof(float))
+                w.loss += output_layer(m, w, l1, word, alpha, neu1e)
+                axpy(1.0, neu1e, l1, size)
+        else:
+            # the sum (or mean) of the context vectors predicts the centre word
+            memset(neu1, 0, size * sizeof(float))
+            count = 0
+            for c in range(start, end):
+                if c != pos:
+                    axpy(1.0, m.syn0 + <int64_t>w.kept[c] * size, neu1, size)
+                    count += 1
+            if count == 0:
+                continue
+            if m.cbow_mean:
+                for i in range(size):
+                    neu1[i] /= count
+            memset(neu1e, 0, size * sizeof(float))
+            w.loss += output_layer(m, w, neu1, word, alpha, neu1e)
+            if not m.cbow_mean:  # a summed input spreads its error over the context words
+                for i in range(size):
+                    neu1e[i] /= count
+            for c in range(start, end):
+                if c != pos:
+                    axpy(1.0, neu1e, m.syn0 + <int64_t>w.kept[c] * size, size)
+    return n
+
+
+cdef double score_sentence(const Model *m, Worker *w, const int32_t *sentence,
+                           int64_t length) noexcept nogil:
+    """log P(sentence) under hierarchical softmax, full window, no subsampling."""
+    cdef int64_t pos, c, start, end, d, word
+    cdef int count, size = m.size, i
+    cdef double logp = 0.0
+    cdef float *neu1 = w.neu1
+    cdef const float *l1
+    for pos in range(length):
+        word = sentence[pos]
+        start = pos - m.window if pos > m.window else 0
+        end = pos + m.window + 1 if pos + m.window + 1 < length else length
+        if m.sg:
+            for c in range(start, end):
+                if c == pos:
+                    continue
+                l1 = m.syn0 + <int64_t>sentence[c] * size
+                for d in range(m.code_offsets[word], m.code_offsets[word + 1]):
+                    logp -= neg_log_sigmoid((1 - 2 * m.codes[d]) *
+                                            <double>dot(l1, m.syn1 + <int64_t>m.points[d] * size, size))
+        else:
+            memset(neu1, 0, size * sizeof(float))
+            count = 0
+            for c in range(start, end):
+                if c != pos:
+                    axpy(1.0, m.syn0 + <int64_t>sentence[c] * size, neu1, size)
+                    count += 1
+            if count == 0:
+                continue
+            if m.cbow_mean:
+                for i in range(size):
+                    neu1[i] /= count
+            for d in range(m.code_offsets[word], m.code_offsets[word + 1]):
+                logp -= neg_log_sigmoid((1 - 2 * m.codes[d]) *
+                                        <double>dot(neu1, m.syn1 + <int64_t>m.points[d] * size, size))
+    return logp
+
+
+cdef class KernelModel:
+    """The kernel's view of a model: pointers into validated arrays, kept alive here.
+
+    Parameters
+    ----------
+    syn0, syn1, syn1neg : ndarray of float32, shape (vocab_size, size), C-contiguous
+        Updated in place.  ``syn1`` / ``syn1neg`` may be empty when hs / negative is off.
+    keep_prob : ndarray of float32, shape (vocab_size,) or None
+        Subsampling keep probabilities; None disables subsampling.
+    alias_prob, alias_index : ndarrays (vocab_size,) float32 / int32
+        Negative-sampling alias table.
+    codes, points, code_offsets : Huffman paths (see ``w2vx._huffman``).
+    sg, hs, negative, window, cbow_mean, shrink_windows, compute_loss : int
+    """
+
+    def __init__(self, float[:, ::1] syn0, float[:, ::1] syn1, float[:, ::1] syn1neg,
+                 keep_prob, float[::1] alias_prob, int32_t[::1] alias_index,
+                 uint8_t[::1] codes, int32_t[::1] points, int64_t[::1] code_offsets,
+                 int sg, int hs, int negative, int window, int cbow_mean,
+                 int shrink_windows, int compute_loss):
+        cdef int64_t vocab_size = syn0.shape[0]
+        cdef float[::1] keep
+        if vocab_size < 1 or syn0.shape[1] < 1 or window < 1 or negative < 0:
+            raise ValueError("kernel needs a non-empty vocabulary, size >= 1, window >= 1")
+        if hs and (syn1.shape[0] != vocab_size or syn1.shape[1] != syn0.shape[1]
+                   or code_offsets.shape[0] != vocab_size + 1 or points.shape[0] != codes.shape[0]
+                   or (codes.shape[0] and (np.asarray(points).min() < 0
+                                          or np.asarray(points).max() >= max(vocab_size - 1, 1)))):
+            raise ValueError("hierarchical softmax tables do not match the vocabulary")
+        if negative and (syn1neg.shape[0] != vocab_size or syn1neg.shape[1] != syn0.shape[1]
+                         or alias_prob.shape[0] != vocab_size or alias_index.shape[0] != vocab_size
+                         or np.asarray(alias_index).min() < 0 or np.asarray(alias_index).max() >= vocab_size):
+            raise ValueError("negative-sampling tables do not match the vocabulary")
+        self._arrays = [syn0, syn1, syn1neg, alias_prob, alias_index, codes, points, code_offsets]
+        self.m.syn0 = &syn0[0, 0]
+        self.m.syn1 = &syn1[0, 0] if hs else NULL
+        self.m.syn1neg = &syn1neg[0, 0] if negative else NULL
+        self.m.keep_prob = NULL
+        if keep_prob is not None:
+            keep = keep_prob
+            if keep.shape[0] != vocab_size:
+                raise ValueError("keep_prob does not match the vocabulary")
+            self._arrays.append(keep)
+            self.m.keep_prob = &keep[0]
+        self.m.alias_prob = &alias_prob[0] if negative else NULL
+        self.m.alias_index = &alias_index[0] if negative else NULL
+        self.m.codes = &codes[0] if hs and codes.shape[0] else NULL
+        self.m.points = &points[0] if hs and points.shape[0] else NULL
+        self.m.code_offsets = &code_offsets[0] if hs else NULL
+        self.m.vocab_size = vocab_size
+        self.m.size = <int>syn0.shape[1]
+        self.m.window = window
+        self.m.negative = negative
+        self.m.hs = 1 if hs else 0
+        self.m.sg = 1 if sg else 0
+        self.m.cbow_mean = 1 if cbow_mean else 0
+        self.m.shrink_windows = 1 if shrink_windows else 0
+        self.m.compute_loss = 1 if compute_loss else 0
+
+    def train_job(self, int32_t[::1] ids, int64_t[::1] offsets, double alpha_start,
+                  double alpha_end, uint64_t seed):
+        """Train on sentences ``ids[offsets[k]:offsets[k+1]]`` without the GIL.
+
+        Alpha falls linearly from ``alpha_start`` to ``alpha_end`` across the job's words.
+        Ids must be valid vocabulary indices (:func:`encode_sentences` guarantees it).
+
+        Returns
+        -------
+        effective_words : int
+            Words trained after subsampling.
+        loss : float
+            Summed loss of the job (0.0 unless compute_loss).
+        """
+        cdef Py_ssize_t n_sent = offsets.shape[0] - 1
+        cdef Py_ssize_t k
+        cdef int64_t total = offsets[n_sent] - offsets[0] if n_sent > 0 else 0
+        cdef int64_t done = 0, kept, effective = 0
+        cdef double alpha
+        cdef Worker w
+        cdef int failed = 0
+        if n_sent > 0 and (offsets[0] < 0 or offsets[n_sent] > ids.shape[0]):
+            raise ValueError("sentence offsets out of range")
+        if worker_init(&w, self.m.size, seed) != 0:
+            raise MemoryError("cannot allocate training scratch memory")
+        with nogil:
+            for k in range(n_sent):
+                alpha = alpha_start
+                if total > 0:
+                    alpha = alpha_start + (alpha_end - alpha_start) * (<double>done / total)
+                kept = train_sentence(&self.m, &w, &ids[0] + offsets[k],
+                                      offsets[k + 1] - offsets[k], <float>alpha)
+                if kept < 0:
+                    failed = 1
+                    break
+                effective += kept
+                done += offsets[k + 1] - offsets[k]
+        loss = w.loss
+        worker_free(&w)
+        if failed:
+            raise MemoryError("cannot allocate memory for a sentence")
+        return effective, loss
+
+    def score_job(self, int32_t[::1] ids, int64_t[::1] offsets):
+        """log-probability of each sentence under hierarchical softmax (needs hs=1)."""
+        cdef Py_ssize_t n_sent = offsets.shape[0] - 1, k
+        cdef cnp.ndarray[double, ndim=1] result = np.zeros(max(n_sent, 0), dtype=np.float64)
+        cdef double[::1] out = result
+        cdef Worker w
+        if not self.m.hs:
+            raise RuntimeError("scoring needs hierarchical softmax (hs=1)")
+        if worker_init(&w, self.m.size, 1) != 0:
+            raise MemoryError("cannot allocate scratch memory")
+        with nogil:
+            for k in range(n_sent):
+                out[k] = score_sentence(&self.m, &w, &ids[0] + offsets[k], offsets[k + 1] - offsets[k])
+        worker_free(&w)
+        return result
+
+
+def encode_sentences(list sentences, dict key_to_index):
+    """Map token lists to one int32 id array, dropping out-of-vocabulary tokens.
+
+    Parameters
+    ----------
+    sentences : list of list of str
+    key_to_index : dict of str to int
+        Every value must be a valid row index (the caller's vocabulary).
+
+    Returns
+    -------
+    ids : ndarray of int32
+    offsets : ndarray of int64, shape (len(sentences) + 1,)
+        Sentence ``k`` is ``ids[offsets[k]:offsets[k+1]]``.
+    raw_words : int
+        Tokens seen, including out-of-vocabulary ones.
+    """
+    cdef Py_ssize_t n_sent = len(sentences), k, n = 0, raw = 0
+    for sentence in sentences:
+        raw += len(sentence)
+    cdef cnp.ndarray[int32_t, ndim=1] ids = np.empty(raw, dtype=np.int32)
+    cdef cnp.ndarray[int64_t, ndim=1] offsets = np.empty(n_sent + 1, dtype=np.int64)
+    cdef PyObject *found
+    offsets[0] = 0
+    for k in range(n_sent):
+        for token in <object>sentences[k]:
+            found = PyDict_GetItem(key_to_index, token)
+            if found != NULL:
+                ids[n] = <object>found
+                n += 1
+        offsets[k + 1] = n
+    return ids[:n], offsets, raw
+
+
+def build_alias_table(weights):
+    """Alias table (Vose) for O(1) draws from ``weights / weights.sum()``.
+
+    Returns
+    -------
+    prob : ndarray of float32
+        Draw slot ``i`` uniformly, then keep ``i`` if a uniform number is below
+        ``prob[i]``, else take ``alias[i]``.
+    alias : ndarray of int32
+    """
+    cdef cnp.ndarray[double, ndim=1] scaled = np.asarray(weights, dtype=np.float64).copy()
+    cdef Py_ssize_t n = scaled.shape[0], i, s, l, n_small = 0, n_large = 0
+    if n == 0 or not np.isfinite(scaled).all() or (scaled < 0).any() or scaled.sum() <= 0:
+        raise ValueError("alias table needs finite non-negative weights with a positive sum")
+    scaled *= n / scaled.sum()
+    cdef cnp.ndarray[double, ndim=1] prob = np.ones(n, dtype=np.float64)
+    cdef cnp.ndarray[int32_t, ndim=1] alias = np.arange(n, dtype=np.int32)
+    cdef cnp.ndarray[int64_t, ndim=1] small = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray[int64_t, ndim=1] large = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        l = large[n_large - 1]
+        prob[s] = scaled[s]
+        alias[s] = <int32_t>l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            n_large -= 1
+            small[n_small] = l
+            n_small += 1
+    # leftovers are 1 up to rounding
+    return prob.astype(np.float32), alias
+
+
+# ---- small windows onto the kernel's own inline functions, for tests ----
+
+def exp_table():
+    """A copy of the sigmoid table (float32, EXP_TABLE_SIZE entries)."""
+    return np.array(<float[:EXP_TABLE_SIZE]>EXP_TABLE, dtype=np.float32)
+
+
+def sigmoid_table_lookup(float f):
+    """The kernel's table sigmoid of ``f`` (meaningful for -MAX_EXP < f < MAX_EXP)."""
+    return sigmoid_lookup(f)
+
+
+def hs_update_scale(float f, int code, float alpha):
+    """Gradient scale of one hs inner node, or None when the kernel skips it (|f| >= MAX_EXP)."""
+    cdef int skip
+    cdef float g = hs_gradient(f, code, alpha, &skip)
+    return None if skip else g
+
+
+def negative_update_scale(float f, int label, float alpha):
+    """Gradient scale of one negative-sampling word (saturating outside +-MAX_EXP)."""
+    return neg_gradient(f, label, alpha)
+
+
+def lcg_states(uint64_t seed, int n):
+    """The next ``n`` LCG states after ``seed`` (uint64)."""
+    cdef cnp.ndarray[uint64_t, ndim=1] out = np.empty(n, dtype=np.uint64)
+    cdef uint64_t state = seed
+    cdef int i
+    for i in range(n):
+        out[i] = lcg_next(&state)
+    return out
+
+
+def lcg_uniforms(uint64_t seed, int n):
+    """The next ``n`` uniform draws ((state & 0xFFFF) / 65536) after ``seed``."""
+    cdef cnp.ndarray[double, ndim=1] out = np.empty(n, dtype=np.float64)
+    cdef uint64_t state = seed
+    cdef int i
+    for i in range(n):
+        out[i] = lcg_uniform(&state)
+    return out
+
+
+def subsample_mask(int32_t[::1] sentence, float[::1] keep_prob, uint64_t seed):
+    """Which words of ``sentence`` the kernel keeps, drawing from the LCG started at ``seed``."""
+    cdef cnp.ndarray[uint8_t, ndim=1] out = np.zeros(sentence.shape[0], dtype=np.uint8)
+    cdef uint64_t state = seed
+    cdef Py_ssize_t i
+    for i in range(sentence.shape[0]):
+        out[i] = keep_word(&keep_prob[0], sentence[i], &state)
+    return out.astype(bool)
+
+
+def draw_negatives(float[::1] alias_prob, int32_t[::1] alias_index, uint64_t seed, int n):
+    """``n`` negative-sampling draws exactly as the kernel makes them."""
+    cdef Model m
+    cdef Worker w
+    cdef cnp.ndarray[int64_t, ndim=1] out = np.empty(n, dtype=np.int64)
+    cdef int i
+    m.vocab_size = alias_prob.shape[0]
+    m.alias_prob = &alias_prob[0]
+    m.alias_index = &alias_index[0]
+    w.next_random = seed
+    for i in range(n):
+        out[i] = draw_negative(&m, &w)
+    return out

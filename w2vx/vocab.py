@@ -1,0 +1,197 @@
+"""Vocabulary of w2vx: counting, trimming, sorting, and the tables the kernel reads.
+
+The counting and trimming rules are gensim 4.4's (``max_vocab_size`` pruning
+while scanning through :func:`gensim.utils.prune_vocab`, ``min_count`` /
+``trim_rule`` through :func:`gensim.utils.keep_vocab_item`, ``max_final_vocab``
+raising the effective min_count), so the same corpus and settings give the
+same words and counts as gensim.  Sorting is by descending count with ties in
+first-occurrence order (gensim 4.4 breaks ties in reverse first-occurrence
+order; word sets and counts agree).
+
+Tables for the kernel (all flat numpy arrays indexed by word id):
+keep probabilities for subsampling, the alias table for negative sampling,
+Huffman codes/points for hierarchical softmax.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from gensim import utils
+
+from w2vx._huffman import build_huffman_tree
+from w2vx._train import build_alias_table
+
+logger = logging.getLogger("w2vx")
+
+TrimRule = Callable[[str, int, int], int] | None
+
+
+@dataclass
+class ScanResult:
+    """Raw counts of one corpus pass, in first-occurrence order."""
+    raw_vocab: dict[str, int]
+    total_words: int
+    corpus_count: int
+
+
+def _count_sentences(sentences: Iterable, max_vocab_size: int | None, trim_rule: TrimRule,
+                     progress_per: int) -> ScanResult:
+    """Count tokens of ``sentences`` (token lists), pruning as gensim does when the
+    dictionary grows beyond ``max_vocab_size``."""
+    raw_vocab: dict = {}
+    total_words = 0
+    min_reduce = 1
+    sentence_no = -1
+    for sentence_no, sentence in enumerate(sentences):
+        if sentence_no == 0 and isinstance(sentence, (str, bytes)):
+            raise TypeError("each sentence must be a list of tokens, not a string "
+                            f"(first item is {type(sentence).__name__}: {sentence[:40]!r})")
+        if progress_per and sentence_no % progress_per == 0:
+            logger.debug("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                         sentence_no, total_words, len(raw_vocab))
+        for word in sentence:
+            raw_vocab[word] = raw_vocab.get(word, 0) + 1
+        total_words += len(sentence)
+        if max_vocab_size and len(raw_vocab) > max_vocab_size:
+            utils.prune_vocab(raw_vocab, min_reduce, trim_rule=trim_rule)
+            min_reduce += 1
+    return ScanResult(raw_vocab, total_words, sentence_no + 1)
+
+
+def open_corpus_file(path: str | os.PathLike):
+    """Open a corpus file for binary reading; ``.gz`` files are decompressed on the fly."""
+    path = os.fspath(path)
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _file_sentences(path: str):
+    """Lines of a corpus file split on ASCII whitespace, as the C reader of
+    ``_corpusfile`` splits them (tokens stay bytes until the end of the scan)."""
+    with open_corpus_file(path) as fh:
+        for line in fh:
+            yield line.split()
+
+
+def scan_vocab(corpus_iterable: Iterable | None = None, corpus_file: str | None = None,
+               max_vocab_size: int | None = None, trim_rule: TrimRule = None,
+               progress_per: int = 10000) -> ScanResult:
+    """Count every token of a corpus (one pass).
+
+    Parameters
+    ----------
+    corpus_iterable : iterable of list of str, optional
+    corpus_file : str, optional
+        One sentence per line, whitespace-separated UTF-8 tokens; ``.gz`` accepted.
+        Tokens are split exactly as the corpus_file trainer splits them.
+    max_vocab_size : int, optional
+        Prune rare words while scanning when the dictionary grows beyond this.
+    trim_rule : callable, optional
+        gensim trim rule, also applied while pruning.
+    progress_per : int
+        Log progress every this many sentences (at DEBUG level).
+
+    Returns
+    -------
+    ScanResult
+
+    Examples
+    --------
+    >>> scan_vocab([["a", "b", "a"]]).raw_vocab
+    {'a': 2, 'b': 1}
+    """
+    if corpus_file is not None:
+        scan = _count_sentences(_file_sentences(os.fspath(corpus_file)), max_vocab_size,
+                                _bytes_rule(trim_rule), progress_per)
+        try:
+            scan.raw_vocab = {word.decode("utf-8"): count for word, count in scan.raw_vocab.items()}
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{corpus_file} is not valid UTF-8: {exc}") from None
+        return scan
+    return _count_sentences(corpus_iterable, max_vocab_size, trim_rule, progress_per)
+
+
+def _bytes_rule(trim_rule: TrimRule) -> TrimRule:
+    """A trim rule for byte tokens (the corpus_file scan counts bytes, decoded at the end)."""
+    if trim_rule is None:
+        return None
+    return lambda word, count, min_count: trim_rule(word.decode("utf-8", "replace"), count, min_count)
+
+
+def effective_min_count(raw_vocab: dict[str, int], min_count: int, max_final_vocab: int | None) -> int:
+    """min_count raised, as gensim does, so that at most ``max_final_vocab`` words survive."""
+    if max_final_vocab is None:
+        return min_count
+    counts = sorted(raw_vocab.values(), reverse=True)
+    calc_min_count = 1
+    if max_final_vocab < len(counts):
+        calc_min_count = counts[max_final_vocab] + 1
+    return max(calc_min_count, min_count)
+
+
+def retained_words(raw_vocab: dict[str, int], min_count: int, trim_rule: TrimRule) -> list[str]:
+    """Words of ``raw_vocab`` that gensim's ``keep_vocab_item`` keeps, in scan order."""
+    return [word for word, count in raw_vocab.items()
+            if utils.keep_vocab_item(word, count, min_count, trim_rule=trim_rule)]
+
+
+def descending_count_order(counts: np.ndarray) -> np.ndarray:
+    """Permutation sorting by descending count, ties in their current order."""
+    return np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")
+
+
+def sample_threshold(sample: float, retain_total: int) -> float:
+    """gensim's downsampling threshold count: ``sample * retain_total`` for sample < 1,
+    gensim's shorthand ``int(sample * (3 + sqrt(5)) / 2)`` for sample >= 1."""
+    if sample < 1.0:
+        return sample * retain_total
+    return int(sample * (3 + math.sqrt(5)) / 2)
+
+
+def keep_probabilities(counts: np.ndarray, sample: float, retain_total: int) -> np.ndarray:
+    """word2vec.c's keep probability ``(sqrt(c/(s*T)) + 1) * (s*T)/c``, capped at 1.
+
+    Parameters
+    ----------
+    counts : ndarray of int
+    sample : float
+        0 disables subsampling (all ones).
+    retain_total : int
+        T, the number of corpus words retained by min_count.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if not sample:
+        return np.ones(len(counts))
+    threshold = sample_threshold(sample, retain_total)
+    with np.errstate(divide="ignore"):
+        prob = (np.sqrt(counts / threshold) + 1.0) * (threshold / counts)
+    return np.minimum(np.nan_to_num(prob, nan=1.0, posinf=1.0), 1.0)
+
+
+def gensim_sample_ints(keep_prob: np.ndarray) -> np.ndarray:
+    """The same probabilities in gensim's ``sample_int`` form (uint32 thresholds)."""
+    return (np.asarray(keep_prob, dtype=np.float64) * (2**32 - 1)).astype(np.uint32)
+
+
+def negative_table(counts: np.ndarray, ns_exponent: float) -> tuple[np.ndarray, np.ndarray]:
+    """Alias table for O(1) draws from the unigram**ns_exponent distribution."""
+    weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
+    if weights.sum() <= 0:  # every count zero: fall back to uniform
+        weights = np.ones(len(weights))
+    return build_alias_table(weights)
+
+
+def huffman_tables(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat Huffman codes, points and per-word offsets (see ``w2vx._huffman``)."""
+    return build_huffman_tree(np.asarray(counts, dtype=np.int64))

@@ -1,0 +1,889 @@
+"""The gensim-compatible word2vec model of w2vx.
+
+``from w2vx import Word2Vec`` replaces ``from gensim.models import Word2Vec``:
+same constructor parameters and defaults as gensim 4.4, same ``build_vocab`` /
+``train`` signatures, ``wv`` is a real :class:`gensim.models.KeyedVectors`
+wrapped around the very array the C kernel trains.  Training runs in
+``workers`` threads that hold no GIL (Hogwild updates); the data flow is
+
+    corpus -> vocab tables (w2vx.vocab) -> int32 id batches -> _train kernel
+    corpus_file -> each thread reads its byte range in C (_corpusfile) -> same kernel
+
+Differences from gensim, all deliberate:
+
+* sentences are never truncated (gensim cuts at 10,000 tokens);
+* ties in ``sorted_vocab`` keep first-occurrence order (gensim 4.4 reverses them);
+* negative words come from an O(1) alias table (gensim bisects ``cum_table``);
+* ``corpus_file`` may be ``.gz`` (decompressed once per ``train()`` call to a
+  temporary file next to the other temporary files, then deleted);
+* ``save``/``load`` use gensimx's pickle-free archive; ``to_gensim()`` gives a
+  gensim model for everything else.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import math
+import numbers
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from types import GeneratorType
+from typing import Any, NamedTuple
+
+import numpy as np
+from gensim.models import KeyedVectors
+from gensim.models import Word2Vec as GensimWord2Vec
+
+from w2vx import vocab as vocab_mod
+from w2vx._archive import ModelFileError, load_archive, require_arrays, save_archive
+from w2vx._corpusfile import VocabHash, train_file_range
+from w2vx._train import KernelModel, encode_sentences
+
+logger = logging.getLogger("w2vx")
+
+REAL = np.float32
+ARCHIVE_KIND = "w2vx.Word2Vec"
+# words per training job of the iterable path: large enough that a worker
+# rarely waits for the GIL between jobs, small enough to keep memory low
+JOB_WORDS = 50_000
+
+# constructor parameters stored in saved models and copied by to_gensim()
+_PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
+           "workers", "min_alpha", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
+           "null_word", "sorted_vocab", "batch_words", "compute_loss", "comment",
+           "max_final_vocab", "shrink_windows")
+
+
+class TrainingProgress(NamedTuple):
+    """What a ``progress_callback`` receives every ``report_delay`` seconds and at each epoch end."""
+    epoch: int                   # 0-based epoch being trained
+    epochs: int
+    epoch_fraction: float        # share of this epoch done, 0..1
+    raw_words: int               # words read in this epoch
+    effective_words: int         # words trained in this epoch (after OOV removal and subsampling)
+    words_per_sec: float         # effective words per second in this epoch
+    alpha: float                 # current learning rate
+
+
+def _mix_seed(*parts: int) -> int:
+    """A 64-bit seed from integers (splitmix64 steps), so every job has its own LCG stream."""
+    state = 0x9E3779B97F4A7C15
+    mask = (1 << 64) - 1
+    for part in parts:
+        state = (state + (int(part) & mask) + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        state = z ^ (z >> 31)
+    return state
+
+
+def _check_number(name: str, value: Any, minimum: float, integer: bool = False,
+                  strict: bool = False) -> None:
+    """Raise a clear error unless ``value`` is a finite number >= (or >) ``minimum``."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < minimum or (strict and value == minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value!r}")
+
+
+def _check_corpus(corpus_iterable: Any, corpus_file: Any, passes: int) -> None:
+    """gensim's corpus checks (with its messages), plus a clear error for a missing file."""
+    if corpus_file is None and corpus_iterable is None:
+        raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
+    if corpus_file is not None and corpus_iterable is not None:
+        raise TypeError("Both corpus_file and corpus_iterable must not be provided at the same time")
+    if corpus_file is not None:
+        if not isinstance(corpus_file, (str, os.PathLike)):
+            raise TypeError(f"corpus_file must be a path, got {corpus_file!r}")
+        if not os.path.isfile(corpus_file):
+            raise FileNotFoundError(f"corpus_file {os.fspath(corpus_file)!r} does not exist or is not a file")
+        return
+    if isinstance(corpus_iterable, (str, bytes)) or not isinstance(corpus_iterable, Iterable):
+        raise TypeError(
+            "The corpus_iterable must be an iterable of lists of strings, got %r instead" % (corpus_iterable,))
+    if isinstance(corpus_iterable, GeneratorType) and passes > 1:
+        raise TypeError(
+            f"Using a generator as corpus_iterable can't support {passes} passes. Try a re-iterable sequence.")
+
+
+class Word2Vec:
+    """Word2vec (skip-gram / CBOW, hierarchical softmax / negative sampling) with gensim's API.
+
+    Parameters are gensim 4.4's, with the same defaults and meaning; see
+    :class:`gensim.models.Word2Vec`.  ``hashfxn`` is accepted and ignored
+    (initial vectors come from ``seed`` through gensim's own initialiser, so a
+    w2vx and a gensim model with the same seed and vocabulary start from the
+    same vectors).
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        A restartable corpus (list, ``LineSentence``, ``Text8Corpus``, ...).  If
+        given (or ``corpus_file``), the vocabulary is built and the model trained.
+    corpus_file : str or PathLike, optional
+        A text file, one sentence per line, tokens separated by whitespace
+        (``.gz`` accepted).  Read in C by every worker thread.
+    vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers,
+    min_alpha, sg, hs, negative, ns_exponent, cbow_mean, hashfxn, epochs,
+    null_word, trim_rule, sorted_vocab, batch_words, compute_loss, callbacks,
+    comment, max_final_vocab, shrink_windows
+        As in gensim.
+
+    Attributes
+    ----------
+    wv : gensim.models.KeyedVectors
+        The word vectors; ``wv.vectors`` is the array the kernel updates in place.
+        ``wv.get_vecattr(word, 'count' | 'sample_int' | 'code' | 'point')`` as in gensim.
+    syn1, syn1neg : ndarray or None
+        Output weights for hierarchical softmax / negative sampling.
+    corpus_count, corpus_total_words : int
+        Sentences and words seen by the last ``build_vocab``.
+
+    Examples
+    --------
+    >>> from gensim.test.utils import common_texts
+    >>> from w2vx import Word2Vec
+    >>> model = Word2Vec(common_texts, vector_size=20, min_count=1, workers=1, epochs=2)
+    >>> model.wv["computer"].shape
+    (20,)
+
+    Progress: training logs gensim-style lines on ``logging.getLogger("w2vx")``
+    every ``report_delay`` seconds; ``train(..., progress_callback=f)`` also
+    calls ``f(TrainingProgress(...))`` at the same moments (for a live progress line).
+    """
+
+    def __init__(self, sentences: Iterable | None = None, corpus_file: str | os.PathLike | None = None,
+                 vector_size: int = 100, alpha: float = 0.025, window: int = 5, min_count: int = 5,
+                 max_vocab_size: int | None = None, sample: float = 1e-3, seed: int = 1,
+                 workers: int = 3, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0,
+                 negative: int = 5, ns_exponent: float = 0.75, cbow_mean: int = 1,
+                 hashfxn: Callable = hash, epochs: int = 5, null_word: int = 0,
+                 trim_rule: Callable | None = None, sorted_vocab: int = 1, batch_words: int = 10000,
+                 compute_loss: bool = False, callbacks: Sequence = (), comment: str | None = None,
+                 max_final_vocab: int | None = None, shrink_windows: bool = True) -> None:
+        self.vector_size = vector_size
+        self.alpha = alpha
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.sample = sample
+        self.seed = seed
+        self.workers = workers
+        self.min_alpha = min_alpha
+        self.sg = int(sg)
+        self.hs = int(hs)
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.cbow_mean = int(cbow_mean)
+        self.hashfxn = hashfxn
+        self.epochs = epochs
+        self.null_word = null_word
+        self.sorted_vocab = sorted_vocab
+        self.batch_words = batch_words
+        self.compute_loss = bool(compute_loss)
+        self.comment = comment
+        self.max_final_vocab = max_final_vocab
+        self.shrink_windows = bool(shrink_windows)
+        self._check_params()
+
+        self.layer1_size = vector_size
+        self.wv = KeyedVectors(vector_size)
+        self.wv.vectors_lockf = np.ones(1, dtype=REAL)  # gensim's no-op lock factors
+        self.syn1: np.ndarray | None = None
+        self.syn1neg: np.ndarray | None = None
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.effective_min_count = min_count
+        self.raw_vocab: dict[str, int] | None = None
+        self.running_training_loss = 0.0
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self._keep_prob = np.ones(0, dtype=REAL)
+        self._tables: dict[str, np.ndarray] = {}
+
+        if sentences is not None or corpus_file is not None:
+            _check_corpus(sentences, corpus_file, passes=epochs + 1)
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(corpus_iterable=sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
+                       total_words=self.corpus_total_words, epochs=self.epochs, start_alpha=self.alpha,
+                       end_alpha=self.min_alpha, compute_loss=self.compute_loss, callbacks=callbacks)
+        elif trim_rule is not None or callbacks:
+            logger.warning("trim_rule and callbacks are only used when a corpus is given; ignored here")
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        """Refuse parameters the kernel cannot train with, with a message naming the parameter."""
+        _check_number("vector_size", self.vector_size, 1, integer=True)
+        _check_number("window", self.window, 1, integer=True)
+        _check_number("epochs", self.epochs, 1, integer=True)
+        _check_number("workers", self.workers, 1, integer=True)
+        _check_number("min_count", self.min_count, 0, integer=True)
+        _check_number("negative", self.negative, 0, integer=True)
+        _check_number("hs", self.hs, 0, integer=True)
+        _check_number("alpha", self.alpha, 0)
+        _check_number("min_alpha", self.min_alpha, 0)
+        _check_number("sample", self.sample, 0)
+        _check_number("ns_exponent", self.ns_exponent, -math.inf)
+        _check_number("batch_words", self.batch_words, 1, integer=True)
+        if self.max_vocab_size is not None:
+            _check_number("max_vocab_size", self.max_vocab_size, 1, integer=True)
+        if self.max_final_vocab is not None:
+            _check_number("max_final_vocab", self.max_final_vocab, 1, integer=True)
+        if not self.hs and not self.negative:
+            raise ValueError(
+                "You must set either 'hs' or 'negative' to be positive for proper training. "
+                "When both 'hs=0' and 'negative=0', there will be no training.")
+
+    # ------------------------------------------------------------ vocabulary
+    def build_vocab(self, corpus_iterable: Iterable | None = None, corpus_file: str | None = None,
+                    update: bool = False, progress_per: int = 10000, keep_raw_vocab: bool = False,
+                    trim_rule: Callable | None = None, **kwargs: Any) -> None:
+        """Count the corpus and build the vocabulary, weights and sampling tables.
+
+        Parameters
+        ----------
+        corpus_iterable : iterable of list of str, optional
+        corpus_file : str, optional
+        update : bool
+            Add new words to an existing vocabulary (their vectors start random,
+            existing vectors are kept).
+        progress_per : int
+            Sentences between progress log lines.
+        keep_raw_vocab : bool
+            Keep ``raw_vocab`` (the untrimmed counts) after building.
+        trim_rule : callable, optional
+            gensim trim rule ``(word, count, min_count) -> RULE_*``.
+
+        Raises
+        ------
+        ValueError
+            Empty corpus, or no word reaching min_count.
+        """
+        self._check_params()
+        _check_corpus(corpus_iterable, corpus_file, passes=1)
+        scan = vocab_mod.scan_vocab(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
+                                    max_vocab_size=self.max_vocab_size, trim_rule=trim_rule,
+                                    progress_per=progress_per)
+        if scan.total_words == 0:
+            raise ValueError("the corpus is empty: it has no words to build a vocabulary from")
+        logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
+                    len(scan.raw_vocab), scan.total_words, scan.corpus_count)
+        self.corpus_count = scan.corpus_count
+        self.corpus_total_words = scan.total_words
+        self._prepare_vocab(scan.raw_vocab, update=update, trim_rule=trim_rule)
+        self.raw_vocab = scan.raw_vocab if keep_raw_vocab else None
+
+    def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
+                              corpus_count: int | None = None, trim_rule: Callable | None = None,
+                              update: bool = False) -> None:
+        """Build the vocabulary from a ``{word: count}`` dictionary instead of a corpus."""
+        self._check_params()
+        if not word_freq:
+            raise ValueError("word_freq is empty")
+        self.corpus_count = corpus_count or 0
+        self.corpus_total_words = int(sum(word_freq.values()))
+        self._prepare_vocab(dict(word_freq), update=update, trim_rule=trim_rule)
+        self.raw_vocab = dict(word_freq) if keep_raw_vocab else None
+
+    def _prepare_vocab(self, raw_vocab: dict[str, int], update: bool, trim_rule: Callable | None) -> None:
+        """Trim, sort, compute keep probabilities, grow the weights and rebuild the tables."""
+        wv = self.wv
+        self.effective_min_count = vocab_mod.effective_min_count(raw_vocab, self.min_count, self.max_final_vocab)
+        retained = vocab_mod.retained_words(raw_vocab, self.effective_min_count, trim_rule)
+        counts = np.array([raw_vocab[w] for w in retained], dtype=np.int64)
+        keep = vocab_mod.keep_probabilities(counts, self.sample, int(counts.sum()))
+        if not update:
+            if not retained:
+                raise ValueError(
+                    f"no word occurs at least min_count={self.effective_min_count} times in the corpus "
+                    f"({len(raw_vocab)} distinct words); lower min_count or use a larger corpus")
+            words = list(retained)
+            if self.null_word:
+                words.append("\0")
+                counts = np.append(counts, 1)
+                keep = np.append(keep, 1.0)
+            if self.sorted_vocab:
+                order = vocab_mod.descending_count_order(counts)
+                words = [words[i] for i in order]
+                counts, keep = counts[order], keep[order]
+            self.wv = wv = KeyedVectors(self.vector_size, count=0)
+            wv.vectors_lockf = np.ones(1, dtype=REAL)
+            wv.index_to_key = words
+            wv.key_to_index = {w: i for i, w in enumerate(words)}
+            wv.resize_vectors(seed=self.seed)  # gensim's initial vectors for this seed
+            self._keep_prob = keep.astype(REAL)
+            all_counts = counts
+            self.syn1 = np.zeros((len(words), self.vector_size), dtype=REAL) if self.hs else None
+            self.syn1neg = np.zeros((len(words), self.vector_size), dtype=REAL) if self.negative else None
+        else:
+            if not len(wv):
+                raise RuntimeError(
+                    "You cannot do an online vocabulary-update of a model which has no prior vocabulary. "
+                    "First build the vocabulary of your model with a corpus before doing an online update.")
+            old_size = len(wv)
+            old_counts = np.asarray(wv.expandos["count"], dtype=np.int64)
+            new_words = [w for w in retained if w not in wv.key_to_index]
+            for w in new_words:
+                wv.key_to_index[w] = len(wv.index_to_key)
+                wv.index_to_key.append(w)
+            wv.resize_vectors(seed=self.seed)  # keeps the old rows, random new rows
+            # gensim adds this corpus' counts to every known word
+            all_counts = np.concatenate([old_counts, np.zeros(len(new_words), dtype=np.int64)])
+            all_counts += np.array([raw_vocab.get(w, 0) for w in wv.index_to_key], dtype=np.int64)
+            # and recomputes keep probabilities of the retained words from this corpus' counts
+            self._keep_prob = np.concatenate([self._keep_prob, np.ones(len(new_words), dtype=REAL)])
+            self._keep_prob[[wv.key_to_index[w] for w in retained]] = keep
+            gained = len(wv) - old_size
+            if self.hs:
+                self.syn1 = np.vstack([self.syn1, np.zeros((gained, self.vector_size), dtype=REAL)])
+            if self.negative:
+                self.syn1neg = np.vstack([self.syn1neg, np.zeros((gained, self.vector_size), dtype=REAL)])
+        self._set_vocab_tables(all_counts)
+        logger.info("vocabulary of %i words (effective_min_count=%i), sample=%g downsamples %i words",
+                    len(wv), self.effective_min_count, self.sample, int((self._keep_prob < 1).sum()))
+
+    def _set_vocab_tables(self, counts: np.ndarray) -> None:
+        """Store counts (and gensim's per-word attributes) and build the kernel's tables."""
+        wv = self.wv
+        wv.allocate_vecattrs(attrs=["count", "sample_int"], types=[np.int64, np.uint32])
+        wv.expandos["count"][:] = counts
+        wv.expandos["sample_int"][:] = vocab_mod.gensim_sample_ints(self._keep_prob)
+        tables: dict[str, np.ndarray] = {}
+        if self.hs:
+            codes, points, offsets = vocab_mod.huffman_tables(counts)
+            tables.update(codes=codes, points=points, code_offsets=offsets)
+            code_attr = np.empty(len(wv), dtype=object)
+            point_attr = np.empty(len(wv), dtype=object)
+            for i in range(len(wv)):
+                code_attr[i] = codes[offsets[i]:offsets[i + 1]]
+                point_attr[i] = points[offsets[i]:offsets[i + 1]].astype(np.uint32)
+            wv.expandos["code"] = code_attr
+            wv.expandos["point"] = point_attr
+        if self.negative:
+            tables["alias_prob"], tables["alias_index"] = vocab_mod.negative_table(counts, self.ns_exponent)
+        self._tables = tables
+
+    # ---------------------------------------------------------------- training
+    def _kernel(self, compute_loss: bool) -> KernelModel:
+        """The kernel's view of the current weights and tables (checked, no copies)."""
+        n, size = len(self.wv), self.vector_size
+        vectors = self.wv.vectors
+        if (not isinstance(vectors, np.ndarray) or vectors.dtype != REAL or vectors.shape != (n, size)
+                or not vectors.flags.c_contiguous or not vectors.flags.writeable):
+            raise ValueError(f"wv.vectors must be a writeable C-contiguous float32 array of shape {(n, size)}")
+        for name in ("syn1", "syn1neg"):
+            arr = getattr(self, name)
+            if arr is not None and (arr.dtype != REAL or arr.shape != (n, size) or not arr.flags.c_contiguous):
+                raise ValueError(f"{name} must be a C-contiguous float32 array of shape {(n, size)}")
+        empty_2d = np.zeros((0, size), dtype=REAL)
+        t = self._tables
+        return KernelModel(
+            vectors, self.syn1 if self.hs else empty_2d, self.syn1neg if self.negative else empty_2d,
+            self._keep_prob if self.sample else None,
+            t.get("alias_prob", np.zeros(0, REAL)), t.get("alias_index", np.zeros(0, np.int32)),
+            t.get("codes", np.zeros(0, np.uint8)), t.get("points", np.zeros(0, np.int32)),
+            t.get("code_offsets", np.zeros(0, np.int64)),
+            self.sg, self.hs, self.negative, self.window, self.cbow_mean, int(self.shrink_windows),
+            int(compute_loss))
+
+    def train(self, corpus_iterable: Iterable | None = None, corpus_file: str | None = None,
+              total_examples: int | None = None, total_words: int | None = None,
+              epochs: int | None = None, start_alpha: float | None = None,
+              end_alpha: float | None = None, word_count: int = 0, queue_factor: int = 2,
+              report_delay: float = 1.0, compute_loss: bool = False, callbacks: Sequence = (),
+              progress_callback: Callable[[TrainingProgress], None] | None = None,
+              **kwargs: Any) -> tuple[int, int]:
+        """Train the vectors; the learning rate falls linearly over all words of all epochs.
+
+        Parameters
+        ----------
+        corpus_iterable : iterable of list of str, optional
+            Restartable when ``epochs > 1`` (a generator is refused).
+        corpus_file : str, optional
+            Text file (``.gz`` accepted), read by every worker thread in C.
+        total_examples : int, optional
+            Sentences per epoch (for progress and alpha), e.g. ``model.corpus_count``.
+        total_words : int, optional
+            Raw words per epoch; required with ``corpus_file`` (gensim's rule).
+        epochs : int
+        start_alpha, end_alpha : float, optional
+            Default ``alpha`` and ``min_alpha``.
+        word_count : int
+            Ignored (gensim compatibility).
+        queue_factor : int
+            Jobs queued per worker thread.
+        report_delay : float
+            Seconds between progress reports.
+        compute_loss : bool
+            Accumulate the training loss (read with :meth:`get_latest_training_loss`).
+        callbacks : sequence of gensim.models.callbacks.CallbackAny2Vec
+        progress_callback : callable, optional
+            Called with a :class:`TrainingProgress` every ``report_delay`` seconds
+            and at each epoch end, from the calling thread.
+
+        Returns
+        -------
+        (effective_words, raw_words) : tuple of int
+            Words trained (after subsampling) and words read, over all epochs.
+        """
+        self._check_params()
+        if not len(self.wv):
+            raise RuntimeError("you must first build vocabulary before training the model")
+        if epochs is None or isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs <= 0:
+            raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
+        _check_corpus(corpus_iterable, corpus_file, passes=epochs)
+        if total_words is None and total_examples is None:
+            raise ValueError(
+                "You must specify either total_examples or total_words, for proper learning-rate "
+                "and progress calculations. "
+                "If you've just built the vocabulary using the same corpus, using the count cached "
+                "in the model is sufficient: total_examples=model.corpus_count.")
+        if corpus_file is not None and not total_words:
+            raise ValueError("training from corpus_file needs total_words (e.g. model.corpus_total_words)")
+        for name, value in (("total_examples", total_examples), ("total_words", total_words)):
+            if value is not None:
+                _check_number(name, value, 0, integer=True, strict=True)
+        start_alpha = self.alpha if start_alpha is None else start_alpha
+        end_alpha = self.min_alpha if end_alpha is None else end_alpha
+        _check_number("start_alpha", start_alpha, 0)
+        _check_number("end_alpha", end_alpha, 0)
+        _check_number("report_delay", report_delay, 0)
+        _check_number("queue_factor", queue_factor, 1, integer=True)
+        if self.hs and self.negative:
+            logger.warning("Both hierarchical softmax and negative sampling are activated.")
+
+        kernel = self._kernel(compute_loss)
+        self.compute_loss = bool(compute_loss)
+        self.running_training_loss = 0.0
+        self.epochs = epochs
+        schedule = _Schedule(float(start_alpha), float(end_alpha), epochs)
+        temporary = None
+        if corpus_file is not None and os.fspath(corpus_file).endswith(".gz"):
+            temporary = _decompress(os.fspath(corpus_file))
+        trained = raw = 0
+        start = time.perf_counter()
+        try:
+            for callback in callbacks:
+                callback.on_train_begin(self)
+            if corpus_file is not None:
+                runner = _FileEpoch(self, kernel, temporary or os.fspath(corpus_file), int(total_words))
+            else:
+                runner = _IterableEpoch(self, kernel, corpus_iterable, total_examples, total_words, queue_factor)
+            for epoch in range(epochs):
+                for callback in callbacks:
+                    callback.on_epoch_begin(self)
+                reporter = _Reporter(epoch, epochs, report_delay, progress_callback)
+                epoch_trained, epoch_raw, loss = runner.run(epoch, schedule, reporter)
+                trained += epoch_trained
+                raw += epoch_raw
+                self.running_training_loss += loss
+                reporter.epoch_end(epoch_raw, epoch_trained, schedule.alpha(epoch + 1, 0.0))
+                for callback in callbacks:
+                    callback.on_epoch_end(self)
+            for callback in callbacks:
+                callback.on_train_end(self)
+        finally:
+            if temporary is not None:
+                os.unlink(temporary)
+        elapsed = time.perf_counter() - start
+        self.train_count += 1
+        self.total_train_time += elapsed
+        self.wv.norms = None  # gensim recomputes norms lazily
+        logger.info("training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
+                    raw, trained, elapsed, trained / max(elapsed, 1e-9))
+        return trained, raw
+
+    def get_latest_training_loss(self) -> float:
+        """Loss summed over the last ``train()`` call (needs ``compute_loss=True``)."""
+        return self.running_training_loss
+
+    # -------------------------------------------------------------- inference
+    def predict_output_word(self, context_words_list: Sequence[str], topn: int = 10
+                            ) -> list[tuple[str, float]] | None:
+        """Most probable centre words for a context, from the negative-sampling output layer.
+
+        Returns None (with a warning) when no context word is in the vocabulary.
+        """
+        if not self.negative:
+            raise RuntimeError(
+                "We have currently only implemented predict_output_word for the negative sampling scheme, "
+                "so you need to have run word2vec with negative > 0 for this to work.")
+        indices = [self.wv.key_to_index[w] for w in context_words_list if w in self.wv.key_to_index]
+        if not indices:
+            logger.warning("All the input context words are out-of-vocabulary for the current model.")
+            return None
+        hidden = self.wv.vectors[indices].sum(axis=0)
+        if self.cbow_mean:
+            hidden /= len(indices)
+        logits = self.syn1neg @ hidden
+        prob = np.exp(logits - logits.max())
+        prob /= prob.sum()
+        top = np.argsort(-prob, kind="stable")[:topn]
+        return [(self.wv.index_to_key[i], float(prob[i])) for i in top]
+
+    def score(self, sentences: Iterable, total_sentences: int = int(1e6), chunksize: int = 100,
+              queue_factor: int = 2, report_delay: float = 1) -> np.ndarray:
+        """Log-probability of each sentence under the model (hierarchical softmax only).
+
+        Uses the full window (no shrinking, no subsampling); every (context, word)
+        term is the exact ``log sigma`` of its inner-node score.
+
+        Returns
+        -------
+        ndarray of float32, one entry per sentence (at most ``total_sentences``).
+        """
+        if not self.hs:
+            raise RuntimeError(
+                "We have currently only implemented score for the hierarchical softmax scheme, "
+                "so you need to have run word2vec with hs=1 and negative=0 for this to work.")
+        kernel = self._kernel(False)
+        scores: list[np.ndarray] = []
+        batch: list = []
+        n = 0
+        for sentence in sentences:
+            if n >= total_sentences:
+                break
+            batch.append(sentence)
+            n += 1
+            if len(batch) >= max(chunksize, 1):
+                scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index)[:2]))
+                batch = []
+        if batch:
+            scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index)[:2]))
+        return np.concatenate(scores).astype(REAL) if scores else np.zeros(0, dtype=REAL)
+
+    # -------------------------------------------------------------- save/load
+    def save(self, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> None:
+        """Save the model to one pickle-free file (see :mod:`w2vx._archive`)."""
+        words = [w.encode("utf-8") for w in self.wv.index_to_key]
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        arrays = {
+            "vectors": self.wv.vectors,
+            "counts": np.asarray(self.wv.expandos.get("count", np.zeros(0)), dtype=np.int64),
+            "keep_prob": self._keep_prob,
+            "word_bytes": np.frombuffer(b"".join(words), dtype=np.uint8),
+            "word_lengths": lengths,
+        }
+        if self.syn1 is not None:
+            arrays["syn1"] = self.syn1
+        if self.syn1neg is not None:
+            arrays["syn1neg"] = self.syn1neg
+        meta = {name: getattr(self, name) for name in _PARAMS}
+        meta.update(corpus_count=self.corpus_count, corpus_total_words=self.corpus_total_words,
+                    effective_min_count=self.effective_min_count,
+                    running_training_loss=self.running_training_loss, train_count=self.train_count)
+        save_archive(fname, ARCHIVE_KIND, arrays, meta)
+
+    @classmethod
+    def load(cls, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> "Word2Vec":
+        """Load a model saved by :meth:`save`; never unpickles.
+
+        Raises
+        ------
+        FileNotFoundError
+        w2vx._archive.ModelFileError
+            Corrupt, truncated, inconsistent or of another kind.
+        """
+        path = os.fspath(fname)
+        arrays, meta = load_archive(path, ARCHIVE_KIND)
+        try:
+            params = {name: meta[name] for name in _PARAMS}
+            model = cls(**params)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: invalid model parameters: {exc}") from exc
+        require_arrays(arrays, {"word_lengths": ((None,), np.int64), "word_bytes": ((None,), np.uint8)}, path)
+        n, size = len(arrays["word_lengths"]), model.vector_size
+        spec = {"vectors": ((n, size), REAL), "counts": ((n,), np.int64), "keep_prob": ((n,), REAL)}
+        if model.hs:
+            spec["syn1"] = ((n, size), REAL)
+        if model.negative:
+            spec["syn1neg"] = ((n, size), REAL)
+        require_arrays(arrays, spec, path)
+        lengths, blob = arrays["word_lengths"], arrays["word_bytes"].tobytes()
+        if n == 0 or (lengths < 0).any() or int(lengths.sum()) != len(blob):
+            raise ModelFileError(f"{path}: vocabulary is empty or does not match its byte lengths")
+        if (arrays["counts"] < 0).any() or not np.all((arrays["keep_prob"] >= 0) & (arrays["keep_prob"] <= 1)):
+            raise ModelFileError(f"{path}: counts or keep probabilities out of range")
+        for name in ("vectors", "syn1", "syn1neg"):
+            if name in arrays and not np.isfinite(arrays[name]).all():
+                raise ModelFileError(f"{path}: {name} holds NaN or infinite values")
+        ends = np.cumsum(lengths)
+        try:
+            words = [blob[e - l:e].decode("utf-8") for e, l in zip(ends.tolist(), lengths.tolist())]
+        except UnicodeDecodeError as exc:
+            raise ModelFileError(f"{path}: vocabulary is not valid UTF-8") from exc
+        if len(set(words)) != n:
+            raise ModelFileError(f"{path}: vocabulary has duplicate words")
+        wv = KeyedVectors(size, count=0)
+        wv.vectors_lockf = np.ones(1, dtype=REAL)
+        wv.index_to_key = words
+        wv.key_to_index = {w: i for i, w in enumerate(words)}
+        wv.vectors = np.ascontiguousarray(arrays["vectors"])
+        model.wv = wv
+        model.syn1 = np.ascontiguousarray(arrays["syn1"]) if model.hs else None
+        model.syn1neg = np.ascontiguousarray(arrays["syn1neg"]) if model.negative else None
+        model._keep_prob = np.ascontiguousarray(arrays["keep_prob"])
+        model._set_vocab_tables(arrays["counts"])
+        for name in ("corpus_count", "corpus_total_words", "effective_min_count", "train_count"):
+            setattr(model, name, int(meta.get(name, 0)))
+        model.running_training_loss = float(meta.get("running_training_loss", 0.0))
+        return model
+
+    def to_gensim(self) -> GensimWord2Vec:
+        """A :class:`gensim.models.Word2Vec` with this model's vocabulary, weights and tables
+        (copies), ready to continue training in gensim."""
+        params = {name: getattr(self, name) for name in _PARAMS}
+        model = GensimWord2Vec(**params)
+        wv = KeyedVectors(self.vector_size, count=0)
+        wv.index_to_key = list(self.wv.index_to_key)
+        wv.key_to_index = dict(self.wv.key_to_index)
+        wv.vectors = self.wv.vectors.copy()
+        wv.vectors_lockf = np.ones(1, dtype=REAL)
+        for attr in ("count", "sample_int", "code", "point"):
+            if attr in self.wv.expandos:
+                wv.expandos[attr] = self.wv.expandos[attr].copy()
+        model.wv = wv
+        if self.hs:
+            model.syn1 = self.syn1.copy()
+        if self.negative:
+            model.syn1neg = self.syn1neg.copy()
+            model.make_cum_table()
+        model.corpus_count = self.corpus_count
+        model.corpus_total_words = self.corpus_total_words
+        model.effective_min_count = self.effective_min_count
+        return model
+
+    def __str__(self) -> str:
+        return f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, alpha={self.alpha}>"
+
+    __repr__ = __str__
+
+
+# ---------------------------------------------------------------- internals
+class _Schedule:
+    """Linear learning-rate decay over all words of all epochs."""
+
+    def __init__(self, start_alpha: float, end_alpha: float, epochs: int) -> None:
+        self.start_alpha, self.end_alpha, self.epochs = start_alpha, end_alpha, epochs
+
+    def alpha(self, epoch: int, epoch_fraction: float) -> float:
+        fraction = min(max((epoch + min(max(epoch_fraction, 0.0), 1.0)) / self.epochs, 0.0), 1.0)
+        return self.start_alpha - (self.start_alpha - self.end_alpha) * fraction
+
+
+class _Reporter:
+    """Progress lines (gensim style) every ``report_delay`` seconds, and the optional callback."""
+
+    def __init__(self, epoch: int, epochs: int, report_delay: float,
+                 callback: Callable[[TrainingProgress], None] | None) -> None:
+        self.epoch, self.epochs, self.report_delay, self.callback = epoch, epochs, report_delay, callback
+        self.start = self.last = time.perf_counter()
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last >= self.report_delay
+
+    def report(self, fraction: float, raw_words: int, effective_words: int, alpha: float,
+               final: bool = False) -> None:
+        now = time.perf_counter()
+        self.last = now
+        speed = effective_words / max(now - self.start, 1e-9)
+        if final:
+            logger.info("EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
+                        "%.0f effective words/s", self.epoch, raw_words, effective_words,
+                        now - self.start, speed)
+        else:
+            logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f effective words/s, alpha %.6f",
+                        self.epoch, 100.0 * fraction, speed, alpha)
+        if self.callback is not None:
+            self.callback(TrainingProgress(self.epoch, self.epochs, fraction, raw_words,
+                                           effective_words, speed, alpha))
+
+    def epoch_end(self, raw_words: int, effective_words: int, alpha: float) -> None:
+        self.report(1.0, raw_words, effective_words, alpha, final=True)
+
+
+def _decompress(path: str) -> str:
+    """Decompress a ``.gz`` corpus once to a temporary file (the caller deletes it)."""
+    handle, temporary = tempfile.mkstemp(prefix="w2vx-", suffix=".txt")
+    try:
+        with os.fdopen(handle, "wb") as out, gzip.open(path, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return temporary
+
+
+class _IterableEpoch:
+    """One epoch over a restartable iterable: a producer thread batches sentences and
+    encodes them to int32 ids; ``workers`` threads train the batches without the GIL."""
+
+    def __init__(self, model: Word2Vec, kernel: KernelModel, corpus: Iterable,
+                 total_examples: int | None, total_words: int | None, queue_factor: int) -> None:
+        self.model, self.kernel, self.corpus = model, kernel, corpus
+        self.total_examples, self.total_words = total_examples, total_words
+        self.queue_factor = queue_factor
+
+    def _fraction(self, sentences: int, words: int) -> float:
+        if self.total_words:
+            return words / self.total_words
+        return sentences / self.total_examples
+
+    def run(self, epoch: int, schedule: _Schedule, reporter: _Reporter) -> tuple[int, int, float]:
+        workers = self.model.workers
+        jobs: queue.Queue = queue.Queue(maxsize=self.queue_factor * workers)
+        done: queue.Queue = queue.Queue()
+        errors: list[BaseException] = []
+        stop = threading.Event()
+        key_to_index = self.model.wv.key_to_index
+        seed = self.model.seed
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    jobs.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            sentences = words = job_no = 0
+            batch: list = []
+            batch_words = 0
+            try:
+                def emit() -> bool:
+                    nonlocal sentences, words, job_no, batch, batch_words
+                    ids, offsets, raw = encode_sentences(batch, key_to_index)
+                    alpha_start = schedule.alpha(epoch, self._fraction(sentences, words))
+                    sentences += len(batch)
+                    words += raw
+                    alpha_end = schedule.alpha(epoch, self._fraction(sentences, words))
+                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no), raw)
+                    job_no += 1
+                    batch, batch_words = [], 0
+                    return put(job)
+
+                for sentence in self.corpus:
+                    if not isinstance(sentence, list):
+                        sentence = list(sentence)
+                    batch.append(sentence)
+                    batch_words += len(sentence)
+                    if batch_words >= JOB_WORDS and not emit():
+                        return
+                if batch:
+                    emit()
+            except BaseException as exc:  # surfaced in the calling thread
+                errors.append(exc)
+                stop.set()
+            finally:
+                for _ in range(workers):
+                    put(None)
+
+        def work() -> None:
+            try:
+                while True:
+                    job = jobs.get()
+                    if job is None:
+                        break
+                    if stop.is_set():
+                        continue
+                    ids, offsets, alpha_start, alpha_end, job_seed, raw = job
+                    effective, loss = self.kernel.train_job(ids, offsets, alpha_start, alpha_end, job_seed)
+                    done.put((effective, raw, loss, alpha_end))
+            except BaseException as exc:
+                errors.append(exc)
+                stop.set()
+                while True:  # let the producer finish
+                    try:
+                        if jobs.get(timeout=0.1) is None:
+                            break
+                    except queue.Empty:
+                        if not producer.is_alive():
+                            break
+            finally:
+                done.put(None)
+
+        producer = threading.Thread(target=produce, name="w2vx-producer", daemon=True)
+        threads = [threading.Thread(target=work, name=f"w2vx-worker-{i}", daemon=True) for i in range(workers)]
+        producer.start()
+        for thread in threads:
+            thread.start()
+        effective_total = raw_total = 0
+        loss_total = 0.0
+        alpha = schedule.alpha(epoch, 0.0)
+        finished = 0
+        while finished < workers:
+            try:
+                item = done.get(timeout=0.05)
+            except queue.Empty:
+                item = False
+            if item is None:
+                finished += 1
+            elif item:
+                effective, raw, loss, alpha = item
+                effective_total += effective
+                raw_total += raw
+                loss_total += loss
+            if reporter.due():
+                fraction = self._fraction(0, raw_total) if self.total_words else float("nan")
+                reporter.report(fraction, raw_total, effective_total, alpha)
+        producer.join()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return effective_total, raw_total, loss_total
+
+
+class _FileEpoch:
+    """One epoch over a corpus file: each worker thread trains its own byte range in C."""
+
+    def __init__(self, model: Word2Vec, kernel: KernelModel, path: str, total_words: int) -> None:
+        self.model, self.kernel, self.total_words = model, kernel, total_words
+        self.path = os.fsencode(path)
+        self.size = os.path.getsize(path)
+        self.vocab = VocabHash(list(model.wv.index_to_key))
+
+    def run(self, epoch: int, schedule: _Schedule, reporter: _Reporter) -> tuple[int, int, float]:
+        workers = self.model.workers
+        bounds = [self.size * i // workers for i in range(workers + 1)]
+        progress = np.zeros((workers, 2), dtype=np.int64)
+        results: list[Any] = [None] * workers
+
+        def work(i: int) -> None:
+            try:
+                results[i] = train_file_range(
+                    self.kernel, self.vocab, self.path, bounds[i], bounds[i + 1], schedule.start_alpha,
+                    schedule.end_alpha, epoch, schedule.epochs, self.total_words, progress, i,
+                    _mix_seed(self.model.seed, epoch, i))
+            except BaseException as exc:
+                results[i] = exc
+
+        threads = [threading.Thread(target=work, args=(i,), name=f"w2vx-file-{i}", daemon=True)
+                   for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.05)
+                if reporter.due():
+                    raw, effective = (int(x) for x in progress.sum(axis=0))
+                    fraction = raw / self.total_words
+                    reporter.report(fraction, raw, effective, schedule.alpha(epoch, fraction))
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        effective = sum(r[0] for r in results)
+        raw = sum(r[1] for r in results)
+        loss = sum(r[3] for r in results)
+        return effective, raw, loss
