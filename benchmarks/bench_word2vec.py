@@ -1,0 +1,234 @@
+"""w2vx against gensim on the IMDB corpus: throughput, peak RSS and vector quality.
+
+The benchmark of issue 2.  For every mode (skip-gram / CBOW x negative
+sampling / hierarchical softmax) and every input (``corpus_file`` and an
+iterable ``LineSentence`` over the same decompressed file), both libraries are
+run in the same invocation, each case in a fresh spawned process (the harness
+adds the process's peak RSS):
+
+* throughput: 1 epoch, the median of ``--repeats`` runs; only ``train()`` is
+  timed (``build_vocab`` is reported separately).  Effective words are the
+  words actually trained after subsampling, as both ``train()`` calls return
+  them (``(effective_words, raw_words)``), so words/s is computed the same way
+  for both libraries;
+* quality: one run of ``--epochs`` epochs, then WordSim353 and SimLex-999
+  Spearman and the questions-words analogy accuracy (restrict_vocab=30000).
+
+The verdict compares w2vx with gensim per mode and input against the issue's
+floors.  Usage (always under the machine-wide lock)::
+
+    flock /tmp/gensimx-bench.lock python3 benchmarks/bench_word2vec.py
+    flock /tmp/gensimx-bench.lock python3 benchmarks/bench_word2vec.py --quick
+    flock /tmp/gensimx-bench.lock python3 benchmarks/bench_word2vec.py \
+        --modes sg-neg --inputs corpus_file --repeats 1 --libs gensim
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from datasets import imdb_text_path  # noqa: E402
+from harness import markdown_table, run_isolated, run_repeated, write_results  # noqa: E402
+
+MODES = {  # name -> Word2Vec parameters that define it
+    "sg-neg": {"sg": 1, "hs": 0, "negative": 5},
+    "sg-hs": {"sg": 1, "hs": 1, "negative": 0},
+    "cbow-neg": {"sg": 0, "hs": 0, "negative": 5},
+    "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
+}
+INPUTS = ("corpus_file", "iterable")
+LIBS = ("gensim", "w2vx")
+COMMON = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-3, "workers": 2}
+
+# the issue's floors: w2vx / gensim throughput per input, and quality tolerances
+SPEED_FLOORS = {"corpus_file": 1.5, "iterable": 2.0}
+SPEARMAN_TOLERANCE = 0.02
+ANALOGY_TOLERANCE_POINTS = 1.0
+
+
+def train_case(lib: str, mode: str, input_kind: str, corpus_path: str, epochs: int,
+               evaluate: bool) -> dict:
+    """Build the vocabulary and train one model; runs inside a fresh process.
+
+    Returns times (vocab, train), effective and raw word counts, effective
+    words/s and, when ``evaluate``, the three quality figures.
+    """
+    if lib == "w2vx":
+        from w2vx import Word2Vec
+    else:
+        from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+    from gensim.test.utils import datapath
+
+    model = Word2Vec(**COMMON, **MODES[mode], epochs=epochs)
+    start = time.perf_counter()
+    if input_kind == "corpus_file":
+        model.build_vocab(corpus_file=corpus_path)
+        source = {"corpus_file": corpus_path}
+    else:
+        source = {"corpus_iterable": LineSentence(corpus_path)}
+        model.build_vocab(**source)
+    vocab_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    trained = model.train(**source, total_examples=model.corpus_count,
+                          total_words=model.corpus_total_words, epochs=epochs)
+    train_seconds = time.perf_counter() - start
+    effective_words, raw_words = (int(n) for n in trained)
+
+    out = {"vocab_seconds": vocab_seconds, "train_seconds": train_seconds,
+           "effective_words": effective_words, "raw_words": raw_words,
+           "words_per_second": effective_words / train_seconds,
+           "vocab_size": len(model.wv)}
+    if evaluate:
+        wv = model.wv
+        out["wordsim353"] = float(wv.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0])
+        out["simlex999"] = float(wv.evaluate_word_pairs(datapath("simlex999.txt"))[1][0])
+        analogy, _ = wv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=30000)
+        out["analogy_percent"] = 100.0 * float(analogy)
+    return out
+
+
+def truncated_copy(path: pathlib.Path, max_lines: int) -> pathlib.Path:
+    """The first ``max_lines`` lines of ``path`` in a temporary file (for smoke runs)."""
+    target = pathlib.Path(tempfile.gettempdir()) / "gensimx-data" / f"imdb_first_{max_lines}.txt"
+    if not target.exists():
+        tmp = target.with_suffix(".part")
+        with open(path, "rb") as src, open(tmp, "wb") as dst:
+            dst.writelines(itertools.islice(src, max_lines))
+        os.replace(tmp, target)
+    return target
+
+
+def verdicts(rows: list[dict], modes: list[str], inputs: list[str]) -> list[dict]:
+    """Compare w2vx with gensim per mode and input against the issue's floors."""
+    found = {(r["mode"], r["input"], r["lib"]): r for r in rows}
+    out = []
+    for mode, input_kind in itertools.product(modes, inputs):
+        ours, theirs = found.get((mode, input_kind, "w2vx")), found.get((mode, input_kind, "gensim"))
+        if ours is None or theirs is None:
+            continue
+        speed_ratio = ours["words_per_second"] / theirs["words_per_second"]
+        rss_ratio = ours["peak_rss_mb"] / theirs["peak_rss_mb"]
+        checks = {
+            "speed": speed_ratio >= SPEED_FLOORS[input_kind],
+            "rss": ours["peak_rss_mb"] <= theirs["peak_rss_mb"],
+        }
+        row = {"mode": mode, "input": input_kind, "speed_ratio": speed_ratio,
+               "speed_floor": SPEED_FLOORS[input_kind], "rss_ratio": rss_ratio}
+        if "wordsim353" in ours and "wordsim353" in theirs:
+            for key in ("wordsim353", "simlex999"):
+                row[f"{key}_delta"] = ours[key] - theirs[key]
+                checks[key] = row[f"{key}_delta"] >= -SPEARMAN_TOLERANCE
+            row["analogy_delta"] = ours["analogy_percent"] - theirs["analogy_percent"]
+            checks["analogy"] = row["analogy_delta"] >= -ANALOGY_TOLERANCE_POINTS
+        failed = [name for name, ok in checks.items() if not ok]
+        row["verdict"] = "PASS" if not failed else "FAIL: " + ", ".join(failed)
+        out.append(row)
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"comma-separated subset of {', '.join(MODES)}")
+    parser.add_argument("--inputs", default=",".join(INPUTS), help="corpus_file, iterable or both")
+    parser.add_argument("--quality-inputs", default=None,
+                        help="inputs that also get the multi-epoch quality run (default: --inputs)")
+    parser.add_argument("--libs", default=",".join(LIBS), help="gensim, w2vx or both")
+    parser.add_argument("--repeats", type=int, default=3, help="1-epoch throughput runs per case")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of the quality run (0: none)")
+    parser.add_argument("--max-lines", type=int, default=0,
+                        help="train on the first N reviews only (0: the whole corpus)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 5000 reviews, 1 repeat, 1-epoch quality run")
+    parser.add_argument("--name", default=None,
+                        help="results/<name>.json|md (default: word2vec for the full run, "
+                             "word2vec.quick for --quick, word2vec.partial otherwise)")
+    args = parser.parse_args(argv)
+    full_run = argv is None and len(sys.argv) == 1 or argv == []
+    if args.quick:
+        args.max_lines, args.repeats, args.epochs = args.max_lines or 5000, 1, 1
+    args.modes = _subset(parser, "--modes", args.modes, MODES)
+    args.inputs = _subset(parser, "--inputs", args.inputs, INPUTS)
+    args.quality_inputs = (args.inputs if args.quality_inputs is None
+                           else _subset(parser, "--quality-inputs", args.quality_inputs, INPUTS))
+    args.libs = _subset(parser, "--libs", args.libs, LIBS)
+    if args.repeats < 1 or args.epochs < 0 or args.max_lines < 0:
+        parser.error("--repeats must be >= 1, --epochs and --max-lines >= 0")
+    if args.name is None:
+        args.name = "word2vec" if full_run else "word2vec.quick" if args.quick else "word2vec.partial"
+    return args
+
+
+def _subset(parser: argparse.ArgumentParser, flag: str, value: str, allowed) -> list[str]:
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in allowed]
+    if unknown or not chosen:
+        parser.error(f"{flag}: unknown {unknown or 'empty list'}; choose from {', '.join(allowed)}")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    corpus = imdb_text_path()
+    if args.max_lines:
+        corpus = truncated_copy(corpus, args.max_lines)
+    print(f"corpus {corpus} ({corpus.stat().st_size / 1e6:.1f} MB); modes {args.modes}; "
+          f"inputs {args.inputs}; libs {args.libs}; repeats {args.repeats}; "
+          f"quality epochs {args.epochs}", flush=True)
+
+    rows = []
+    for mode, input_kind, lib in itertools.product(args.modes, args.inputs, args.libs):
+        row = {"mode": mode, "input": input_kind, "lib": lib}
+        row.update(run_repeated(train_case, args.repeats, lib, mode, input_kind, str(corpus), 1, False))
+        if args.epochs and input_kind in args.quality_inputs:
+            quality = run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True)
+            row.update({k: quality[k] for k in ("wordsim353", "simlex999", "analogy_percent")})
+            row["quality_train_seconds"] = quality["train_seconds"]
+            row["quality_peak_rss_mb"] = quality["peak_rss_mb"]
+        rows.append(row)
+        print(f"{mode:9s} {input_kind:11s} {lib:6s} {row['words_per_second'] / 1e6:6.3f}M words/s "
+              f"train {row['train_seconds']:6.1f}s vocab {row['vocab_seconds']:5.1f}s "
+              f"rss {row['peak_rss_mb']:6.0f}MB "
+              + (f"ws353 {row['wordsim353']:.3f} simlex {row['simlex999']:.3f} "
+                 f"analogy {row['analogy_percent']:.1f}%" if "wordsim353" in row else ""), flush=True)
+
+    judged = verdicts(rows, args.modes, args.inputs)
+    table = markdown_table(rows, [
+        ("mode", "mode", ""), ("input", "input", ""), ("lib", "library", ""),
+        ("words_per_second", "effective words/s (1 epoch)", ",.0f"),
+        ("train_seconds", "train s", ".1f"), ("vocab_seconds", "build_vocab s", ".1f"),
+        ("peak_rss_mb", "peak RSS MB", ".0f"),
+        ("wordsim353", "WS353 rho", ".3f"), ("simlex999", "SimLex rho", ".3f"),
+        ("analogy_percent", "analogy %", ".1f")])
+    verdict_table = markdown_table(judged, [
+        ("mode", "mode", ""), ("input", "input", ""),
+        ("speed_ratio", "w2vx/gensim words/s", ".2f"), ("speed_floor", "floor", ".1f"),
+        ("rss_ratio", "RSS w2vx/gensim", ".2f"),
+        ("wordsim353_delta", "WS353 delta", "+.3f"), ("simlex999_delta", "SimLex delta", "+.3f"),
+        ("analogy_delta", "analogy delta (points)", "+.2f"), ("verdict", "verdict", "")])
+    header = (f"# word2vec: w2vx vs gensim on IMDB ({corpus.name})\n\n"
+              f"vector_size 100, window 5, min_count 5, sample 1e-3, workers 2; throughput: 1 epoch, "
+              f"median of {args.repeats} run(s), each in a fresh process, train() only; quality: "
+              f"{args.epochs} epoch(s), one run. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+              f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n")
+    markdown = header + table + "\n\n## Verdict against the floors\n\n" + (
+        verdict_table if judged else "(needs both libraries in the same run)") + "\n"
+    path = write_results(args.name, {"settings": {**COMMON, "modes": args.modes, "inputs": args.inputs,
+                                                  "repeats": args.repeats, "epochs": args.epochs,
+                                                  "corpus": str(corpus)},
+                                     "rows": rows, "verdicts": judged}, markdown)
+    print(markdown)
+    print(f"written {path} and {path.with_suffix('.json')}")
+
+
+if __name__ == "__main__":
+    main()

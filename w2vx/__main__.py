@@ -1,0 +1,281 @@
+"""The word2vec.c command line: ``python -m w2vx`` (or the ``w2vx`` console script).
+
+The flags, their meaning and their defaults are word2vec.c's, for example::
+
+    python -m w2vx -train text.txt -output vectors.bin -cbow 0 -size 200 -window 10 \\
+        -negative 5 -hs 0 -sample 1e-4 -threads 2 -binary 1 -iter 5
+
+Differences from word2vec.c, all deliberate:
+
+* ``-threads`` defaults to ``min(12, available cores)`` instead of a flat 12:
+  more threads than cores only makes Hogwild updates collide and the machine
+  thrash.  An explicit ``-threads N`` is used as given.
+* Sentences end at line ends (as in gensim's ``corpus_file`` and
+  ``LineSentence``), so there is no ``</s>`` word: it is neither written to the
+  vector or vocabulary files nor read from a ``-read-vocab`` file.
+* User errors (unknown or malformed flags, out-of-range values, missing or
+  unreadable files, a corpus with nothing above ``-min-count``) print one line
+  ``w2vx: error: ...`` and exit with status 2, without a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from gensim.models.callbacks import CallbackAny2Vec
+
+from w2vx.io import SENTENCE_MARKER, read_vocab, save_vectors, save_vocab
+
+USAGE_EXIT = 2
+DEFAULT_MAX_THREADS = 12  # word2vec.c's default, capped at the cores we may use
+
+
+class UserError(Exception):
+    """A problem with the command line or the user's files: reported without a traceback."""
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """word2vec.c's flags, one dash each, with word2vec.c's defaults."""
+    parser = argparse.ArgumentParser(
+        prog="w2vx", allow_abbrev=False,
+        description="Train word vectors with w2vx, with word2vec.c's command line and file formats.")
+    add = parser.add_argument
+    add("-train", metavar="FILE", required=True,
+        help="training text, one sentence per line, words separated by spaces (.gz accepted)")
+    add("-output", metavar="FILE", help="write the word vectors here (without it: vocabulary only)")
+    add("-size", type=int, default=100, help="dimension of the word vectors (default 100)")
+    add("-window", type=int, default=5, help="maximal skip length between words (default 5)")
+    add("-sample", type=float, default=1e-3,
+        help="threshold for down-sampling frequent words; 0 disables it (default 1e-3)")
+    add("-hs", type=int, default=0, choices=(0, 1), help="use hierarchical softmax (default 0)")
+    add("-negative", type=int, default=5, help="number of negative samples; 0 disables (default 5)")
+    add("-threads", type=int, default=None,
+        help=f"training threads (default min({DEFAULT_MAX_THREADS}, available cores) = "
+             f"{min(DEFAULT_MAX_THREADS, available_cores())})")
+    add("-iter", type=int, default=5, help="training epochs (default 5)")
+    add("-min-count", dest="min_count", type=int, default=5,
+        help="discard words that appear fewer times (default 5)")
+    add("-alpha", type=float, default=None,
+        help="starting learning rate (default 0.025 for skip-gram, 0.05 for CBOW)")
+    add("-cbow", type=int, default=1, choices=(0, 1),
+        help="1: continuous bag of words, 0: skip-gram (default 1)")
+    add("-binary", type=int, default=0, choices=(0, 1),
+        help="1: write vectors in binary, 0: as text (default 0)")
+    add("-save-vocab", dest="save_vocab", metavar="FILE", help="write the vocabulary here")
+    add("-read-vocab", dest="read_vocab", metavar="FILE",
+        help="take the vocabulary and counts from this file instead of scanning -train")
+    add("-debug", type=int, default=2, help="0: no progress output, 1 or more: progress (default 2)")
+    return parser
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse values word2vec.c would silently misuse; fill in the mode-dependent defaults."""
+    for flag, value, minimum in (("-size", args.size, 1), ("-window", args.window, 1),
+                                 ("-iter", args.iter, 1), ("-min-count", args.min_count, 0),
+                                 ("-negative", args.negative, 0)):
+        if value < minimum:
+            raise UserError(f"{flag} must be >= {minimum}, got {value}")
+    if args.threads is None:
+        args.threads = min(DEFAULT_MAX_THREADS, available_cores())
+    elif args.threads < 1:
+        raise UserError(f"-threads must be >= 1, got {args.threads}")
+    if not (math.isfinite(args.sample) and args.sample >= 0):
+        raise UserError(f"-sample must be a finite number >= 0, got {args.sample}")
+    if args.alpha is None:
+        args.alpha = 0.05 if args.cbow else 0.025  # word2vec.c's mode-dependent default
+    elif not (math.isfinite(args.alpha) and args.alpha > 0):
+        raise UserError(f"-alpha must be a finite number > 0, got {args.alpha}")
+    if args.hs == 0 and args.negative == 0:
+        raise UserError("nothing to train: -hs 0 with -negative 0; use -hs 1 or -negative N")
+    for flag, path in (("-train", args.train), ("-read-vocab", args.read_vocab)):
+        if path is not None and not os.path.isfile(path):
+            raise UserError(f"{flag} file {path!r} does not exist")
+    for flag, path in (("-output", args.output), ("-save-vocab", args.save_vocab)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder is not None and not os.path.isdir(folder):
+            raise UserError(f"{flag}: folder {folder!r} does not exist")
+
+
+class ProgressLine(logging.Handler, CallbackAny2Vec):
+    """word2vec.c's live line ``Alpha: ... Progress: ...% Words/thread/sec: ...k`` on a stream.
+
+    It listens to the training's progress log records (the within-epoch
+    percentage and effective words/s) and counts epochs as a callback; alpha
+    follows from the linear schedule, as in word2vec.c.  Warnings are passed
+    through on their own line.
+    """
+
+    def __init__(self, stream: TextIO, epochs: int, start_alpha: float, end_alpha: float,
+                 threads: int) -> None:
+        logging.Handler.__init__(self, level=logging.INFO)
+        self.stream, self.epochs, self.threads = stream, epochs, threads
+        self.start_alpha, self.end_alpha = start_alpha, end_alpha
+        self.epoch = 0           # epochs finished
+        self.words_per_second = 0.0
+        self.shown = False
+
+    # callback side: epochs
+    def on_epoch_end(self, model) -> None:
+        self.epoch += 1
+        self.show(0.0)
+
+    # logging side: progress within the epoch
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.finish()
+            self.stream.write(f"warning: {record.getMessage()}\n")
+            return
+        message = record.getMessage()
+        percent, speed = _parse_progress(message)
+        if speed is not None:
+            self.words_per_second = speed
+        if percent is not None and "PROGRESS" in message:
+            self.show(percent / 100.0)
+
+    def show(self, epoch_fraction: float) -> None:
+        done = min(1.0, (self.epoch + epoch_fraction) / self.epochs)
+        alpha = self.start_alpha - (self.start_alpha - self.end_alpha) * done
+        self.stream.write(f"\rAlpha: {alpha:f}  Progress: {100 * done:.2f}%  "
+                          f"Words/thread/sec: {self.words_per_second / self.threads / 1000:.2f}k  ")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        """End the live line so that the next output starts on a fresh line."""
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
+
+
+def _parse_progress(message: str) -> tuple[float | None, float | None]:
+    """The percentage and words/s in a log message (``at 12.34% ..., 56789 words/s``), if any."""
+    percent = speed = None
+    fields = message.replace(",", " ").split()
+    for i, field in enumerate(fields):
+        if field.endswith("%") and percent is None:
+            percent = _number(field[:-1])
+        elif field.startswith("words/s"):
+            # "123 words/s" or "123 effective words/s"
+            for before in reversed(fields[max(0, i - 2):i]):
+                speed = _number(before)
+                if speed is not None:
+                    break
+    return percent, speed
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _word2vec_class():
+    try:  # TEMPORARY until the engine is committed
+        from w2vx import Word2Vec
+    except ImportError:
+        from gensim.models import Word2Vec
+    return Word2Vec
+
+
+def run(args: argparse.Namespace, stderr: TextIO) -> None:
+    """Build the vocabulary, train and write the files the flags ask for."""
+    Word2Vec = _word2vec_class()
+    model = Word2Vec(vector_size=args.size, window=args.window, sample=args.sample,
+                     hs=args.hs, negative=args.negative, workers=args.threads,
+                     epochs=args.iter, min_count=args.min_count, alpha=args.alpha,
+                     min_alpha=args.alpha * 1e-4,  # word2vec.c's floor for the decaying rate
+                     sg=1 - args.cbow, cbow_mean=1)
+    if args.read_vocab:
+        counts = read_vocab(args.read_vocab)
+        counts.pop(SENTENCE_MARKER, None)
+        if not counts:
+            raise UserError(f"-read-vocab file {args.read_vocab!r} has no word besides {SENTENCE_MARKER}")
+        model.build_vocab_from_freq(counts)
+    else:
+        model.build_vocab(corpus_file=args.train)
+    if len(model.wv) == 0:
+        raise UserError(f"no word occurs at least -min-count {args.min_count} times")
+    total_words = int(sum(model.wv.get_vecattr(word, "count") for word in model.wv.index_to_key))
+    if args.debug > 0:
+        stderr.write(f"Starting training using file {args.train}\nVocab size: {len(model.wv)}\n"
+                     f"Words in train file: {total_words}\n")
+    if args.save_vocab:
+        save_vocab(model.wv, args.save_vocab)
+    if not args.output:
+        return
+
+    progress = ProgressLine(stderr, args.iter, model.alpha, model.min_alpha, args.threads)
+    loggers = [logging.getLogger(name) for name in (Word2Vec.__module__.split(".")[0],
+                                                    Word2Vec.__module__)]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    start = time.perf_counter()
+    try:
+        if args.debug > 0:
+            for lg in loggers:
+                lg.addHandler(progress)
+                lg.setLevel(logging.INFO)
+                lg.propagate = False
+        model.train(corpus_file=args.train, total_words=total_words, epochs=args.iter,
+                    callbacks=[progress] if args.debug > 0 else (), report_delay=0.5)
+    finally:
+        for lg, (level, propagate) in zip(loggers, saved):
+            lg.removeHandler(progress)
+            lg.setLevel(level)
+            lg.propagate = propagate
+        progress.finish()
+    if args.debug > 0:
+        stderr.write(f"Training took {time.perf_counter() - start:.1f} s\n")
+    save_vectors(model.wv, args.output, binary=bool(args.binary))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 for user errors).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success.  Bad flags exit through argparse with status 2; other user
+        errors print ``w2vx: error: ...`` on stderr and return 2.
+
+    Examples
+    --------
+    >>> main(["-train", "text.txt", "-output", "vec.txt", "-size", "50"])  # doctest: +SKIP
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_args(args)
+        run(args, sys.stderr)
+    # VocabFileError and the model's own validation of the data are ValueErrors;
+    # OSError covers unreadable or unwritable files
+    except (UserError, ValueError, OSError) as err:
+        print(f"w2vx: error: {err}", file=sys.stderr)
+        return USAGE_EXIT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
