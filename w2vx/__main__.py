@@ -20,7 +20,6 @@ Differences from word2vec.c, all deliberate:
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import os
 import sys
@@ -28,8 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from gensim.models.callbacks import CallbackAny2Vec
-
+from w2vx import TrainingProgress, Word2Vec
 from w2vx.io import SENTENCE_MARKER, read_vocab, save_vectors, save_vocab
 
 USAGE_EXIT = 2
@@ -103,54 +101,29 @@ def check_args(args: argparse.Namespace) -> None:
         raise UserError("nothing to train: -hs 0 with -negative 0; use -hs 1 or -negative N")
     for flag, path in (("-train", args.train), ("-read-vocab", args.read_vocab)):
         if path is not None and not os.path.isfile(path):
-            raise UserError(f"{flag} file {path!r} does not exist")
+            raise UserError(f"{flag} file {path!r} does not exist (or is not a file)")
     for flag, path in (("-output", args.output), ("-save-vocab", args.save_vocab)):
         folder = os.path.dirname(os.path.abspath(path)) if path else None
         if folder is not None and not os.path.isdir(folder):
             raise UserError(f"{flag}: folder {folder!r} does not exist")
 
 
-class ProgressLine(logging.Handler, CallbackAny2Vec):
+class ProgressLine:
     """word2vec.c's live line ``Alpha: ... Progress: ...% Words/thread/sec: ...k`` on a stream.
 
-    It listens to the training's progress log records (the within-epoch
-    percentage and effective words/s) and counts epochs as a callback; alpha
-    follows from the linear schedule, as in word2vec.c.  Warnings are passed
-    through on their own line.
+    Passed to ``Word2Vec.train`` as its ``progress_callback``: it receives a
+    :class:`w2vx.TrainingProgress` every ``report_delay`` seconds and at each
+    epoch end, and rewrites the line in place with ``\\r``.
     """
 
-    def __init__(self, stream: TextIO, epochs: int, start_alpha: float, end_alpha: float,
-                 threads: int) -> None:
-        logging.Handler.__init__(self, level=logging.INFO)
-        self.stream, self.epochs, self.threads = stream, epochs, threads
-        self.start_alpha, self.end_alpha = start_alpha, end_alpha
-        self.epoch = 0           # epochs finished
-        self.words_per_second = 0.0
+    def __init__(self, stream: TextIO, threads: int) -> None:
+        self.stream, self.threads = stream, threads
         self.shown = False
 
-    # callback side: epochs
-    def on_epoch_end(self, model) -> None:
-        self.epoch += 1
-        self.show(0.0)
-
-    # logging side: progress within the epoch
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            self.finish()
-            self.stream.write(f"warning: {record.getMessage()}\n")
-            return
-        message = record.getMessage()
-        percent, speed = _parse_progress(message)
-        if speed is not None:
-            self.words_per_second = speed
-        if percent is not None and "PROGRESS" in message:
-            self.show(percent / 100.0)
-
-    def show(self, epoch_fraction: float) -> None:
-        done = min(1.0, (self.epoch + epoch_fraction) / self.epochs)
-        alpha = self.start_alpha - (self.start_alpha - self.end_alpha) * done
-        self.stream.write(f"\rAlpha: {alpha:f}  Progress: {100 * done:.2f}%  "
-                          f"Words/thread/sec: {self.words_per_second / self.threads / 1000:.2f}k  ")
+    def __call__(self, progress: TrainingProgress) -> None:
+        done = min(1.0, (progress.epoch + progress.epoch_fraction) / progress.epochs)
+        self.stream.write(f"\rAlpha: {progress.alpha:f}  Progress: {100 * done:.2f}%  "
+                          f"Words/thread/sec: {progress.words_per_sec / self.threads / 1000:.2f}k  ")
         self.stream.flush()
         self.shown = True
 
@@ -162,41 +135,8 @@ class ProgressLine(logging.Handler, CallbackAny2Vec):
             self.shown = False
 
 
-def _parse_progress(message: str) -> tuple[float | None, float | None]:
-    """The percentage and words/s in a log message (``at 12.34% ..., 56789 words/s``), if any."""
-    percent = speed = None
-    fields = message.replace(",", " ").split()
-    for i, field in enumerate(fields):
-        if field.endswith("%") and percent is None:
-            percent = _number(field[:-1])
-        elif field.startswith("words/s"):
-            # "123 words/s" or "123 effective words/s"
-            for before in reversed(fields[max(0, i - 2):i]):
-                speed = _number(before)
-                if speed is not None:
-                    break
-    return percent, speed
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _word2vec_class():
-    try:  # TEMPORARY until the engine is committed
-        from w2vx import Word2Vec
-    except ImportError:
-        from gensim.models import Word2Vec
-    return Word2Vec
-
-
 def run(args: argparse.Namespace, stderr: TextIO) -> None:
     """Build the vocabulary, train and write the files the flags ask for."""
-    Word2Vec = _word2vec_class()
     model = Word2Vec(vector_size=args.size, window=args.window, sample=args.sample,
                      hs=args.hs, negative=args.negative, workers=args.threads,
                      epochs=args.iter, min_count=args.min_count, alpha=args.alpha,
@@ -210,9 +150,9 @@ def run(args: argparse.Namespace, stderr: TextIO) -> None:
         model.build_vocab_from_freq(counts)
     else:
         model.build_vocab(corpus_file=args.train)
-    if len(model.wv) == 0:
-        raise UserError(f"no word occurs at least -min-count {args.min_count} times")
-    total_words = int(sum(model.wv.get_vecattr(word, "count") for word in model.wv.index_to_key))
+    # raw words per epoch, for the progress and the learning-rate schedule (word2vec.c's
+    # train_words); with -read-vocab it is the sum of the file's counts
+    total_words = model.corpus_total_words
     if args.debug > 0:
         stderr.write(f"Starting training using file {args.train}\nVocab size: {len(model.wv)}\n"
                      f"Words in train file: {total_words}\n")
@@ -221,24 +161,12 @@ def run(args: argparse.Namespace, stderr: TextIO) -> None:
     if not args.output:
         return
 
-    progress = ProgressLine(stderr, args.iter, model.alpha, model.min_alpha, args.threads)
-    loggers = [logging.getLogger(name) for name in (Word2Vec.__module__.split(".")[0],
-                                                    Word2Vec.__module__)]
-    saved = [(lg.level, lg.propagate) for lg in loggers]
+    progress = ProgressLine(stderr, args.threads)
     start = time.perf_counter()
     try:
-        if args.debug > 0:
-            for lg in loggers:
-                lg.addHandler(progress)
-                lg.setLevel(logging.INFO)
-                lg.propagate = False
         model.train(corpus_file=args.train, total_words=total_words, epochs=args.iter,
-                    callbacks=[progress] if args.debug > 0 else (), report_delay=0.5)
+                    report_delay=0.5, progress_callback=progress if args.debug > 0 else None)
     finally:
-        for lg, (level, propagate) in zip(loggers, saved):
-            lg.removeHandler(progress)
-            lg.setLevel(level)
-            lg.propagate = propagate
         progress.finish()
     if args.debug > 0:
         stderr.write(f"Training took {time.perf_counter() - start:.1f} s\n")
@@ -256,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success.  Bad flags exit through argparse with status 2; other user
-        errors print ``w2vx: error: ...`` on stderr and return 2.
+        0 on success; 2 for user errors, after one line ``w2vx: error: ...`` on
+        stderr (for bad flags, argparse's usage line comes first).
 
     Examples
     --------
@@ -265,7 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage and the error (or the help)
+        return int(exit_.code or 0)
     try:
         check_args(args)
         run(args, sys.stderr)
