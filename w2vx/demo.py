@@ -95,7 +95,7 @@ def tokenised_lee_corpus(folder: str, max_docs: int | None = None) -> str:
     return path
 
 
-def compare(epochs: int = 20, workers: int = 2, modes: Sequence[str] = tuple(MODES),
+def compare(epochs: int = 10, workers: int = 2, modes: Sequence[str] = tuple(MODES),
             max_docs: int | None = None, min_count: int = 2,
             probe_words: Sequence[str] = PROBE_WORDS) -> tuple[list[dict], dict]:
     """Train w2vx and gensim with identical settings on the Lee corpus and measure both.
@@ -115,7 +115,8 @@ def compare(epochs: int = 20, workers: int = 2, modes: Sequence[str] = tuple(MOD
     -------
     rows : list of dict
         One per mode, input and library: ``mode``, ``input``, ``library``,
-        ``train_seconds``, ``words_per_second``, ``speed_ratio`` (w2vx/gensim for
+        ``train_seconds``, ``effective_words`` and ``raw_words`` (as ``train()``
+        returns them), ``words_per_second``, ``speed_ratio`` (w2vx/gensim for
         the same mode and input; 1.0 for gensim), ``wordsim353`` (Spearman) and
         ``wordsim353_oov_percent``.
     neighbours : dict
@@ -144,6 +145,8 @@ def compare(epochs: int = 20, workers: int = 2, modes: Sequence[str] = tuple(MOD
                     gensim_speed = speed if library == "gensim" else gensim_speed
                     rows.append({"mode": mode, "input": input_kind, "library": library,
                                  "train_seconds": figures["train_seconds"],
+                                 "effective_words": figures["effective_words"],
+                                 "raw_words": figures["raw_words"],
                                  "words_per_second": speed, "speed_ratio": speed / gensim_speed,
                                  "wordsim353": float(spearman[0]),
                                  "wordsim353_oov_percent": float(oov)})
@@ -174,7 +177,7 @@ def format_report(rows: list[dict], neighbours: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the comparison and print the report (``python -m w2vx.demo --help`` for options)."""
     parser = argparse.ArgumentParser(prog="python -m w2vx.demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=10, help="training epochs (default 10)")
     parser.add_argument("--workers", type=int, default=2, help="threads for both libraries (default 2)")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.workers < 1:
