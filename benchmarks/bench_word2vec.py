@@ -153,7 +153,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="results/<name>.json|md (default: word2vec for the full run, "
                              "word2vec.quick for --quick, word2vec.partial otherwise)")
     args = parser.parse_args(argv)
-    full_run = argv is None and len(sys.argv) == 1 or argv == []
+    defaults = parser.parse_args([])
+    full_run = vars(args) == vars(defaults)  # only the full default run writes results/word2vec.*
     if args.quick:
         args.max_lines, args.repeats, args.epochs = args.max_lines or 5000, 1, 1
     args.modes = _subset(parser, "--modes", args.modes, MODES)
@@ -205,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     table = markdown_table(rows, [
         ("mode", "mode", ""), ("input", "input", ""), ("lib", "library", ""),
         ("words_per_second", "effective words/s (1 epoch)", ",.0f"),
+        ("effective_words", "words trained", ",.0f"),
         ("train_seconds", "train s", ".1f"), ("vocab_seconds", "build_vocab s", ".1f"),
         ("peak_rss_mb", "peak RSS MB", ".0f"),
         ("wordsim353", "WS353 rho", ".3f"), ("simlex999", "SimLex rho", ".3f"),

@@ -1,4 +1,5 @@
 """The word2vec.c-style command line (``python -m w2vx``), end to end on a tiny corpus."""
+import gzip
 import subprocess
 import sys
 from collections import Counter
@@ -48,6 +49,16 @@ def test_binary_output_skipgram_hs_readable_by_gensim(corpus, tmp_path):
     wv = KeyedVectors.load_word2vec_format(str(out), binary=True)
     assert set(wv.index_to_key) == set(counts) and wv.vector_size == 16
     assert np.isfinite(wv.vectors).all()
+
+
+def test_gzipped_training_file(corpus, tmp_path):
+    path, counts = corpus
+    packed = tmp_path / "corpus.txt.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    out = tmp_path / "v.txt"
+    assert main(["-train", str(packed), "-output", str(out), "-debug", "0", *FAST]) == 0
+    assert set(KeyedVectors.load_word2vec_format(str(out)).index_to_key) == {
+        w for w, c in counts.items() if c >= 5}
 
 
 def test_save_vocab_writes_counts_in_vocabulary_order(corpus, tmp_path):
