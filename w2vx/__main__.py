@@ -8,8 +8,11 @@ The flags, their meaning and their defaults are word2vec.c's, for example::
 Differences from word2vec.c, all deliberate:
 
 * ``-threads`` defaults to ``min(12, available cores)`` instead of a flat 12:
-  more threads than cores only makes Hogwild updates collide and the machine
-  thrash.  An explicit ``-threads N`` is used as given.
+  threads beyond the cores add contention, not speed.  An explicit
+  ``-threads N`` is used as given.
+* The learning rate falls linearly from ``-alpha`` to ``-alpha`` x 1e-4 (the
+  floor word2vec.c clamps it to) over all words of all epochs.
+* ``-debug 0`` silences the progress output; any other value shows it.
 * Sentences end at line ends (as in gensim's ``corpus_file`` and
   ``LineSentence``), so there is no ``</s>`` word: it is neither written to the
   vector or vocabulary files nor read from a ``-read-vocab`` file.
@@ -205,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ValueError, OSError) as err:
         print(f"w2vx: error: {err}", file=sys.stderr)
         return USAGE_EXIT
+    except KeyboardInterrupt:
+        print("\nw2vx: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
