@@ -1,0 +1,112 @@
+"""GSM's behaviour: planted topics recovered, theta on the simplex, held-out perplexity
+falls with training, seeded runs reproduce, odd but valid input stays finite."""
+import numpy as np
+import pytest
+
+from ldax.gsm import GSM
+
+NUM_TERMS, NUM_TOPICS = 60, 4
+VOCAB = {i: f"w{i}" for i in range(NUM_TERMS)}
+
+
+def planted_corpus(seed, num_docs=1500, length=60):
+    """Documents drawn from K known topics, each on its own random 15 words."""
+    rng = np.random.default_rng(seed)
+    topics = np.zeros((NUM_TOPICS, NUM_TERMS))
+    for k in range(NUM_TOPICS):
+        support = rng.choice(NUM_TERMS, 15, replace=False)
+        topics[k, support] = rng.dirichlet(np.full(15, 2.0))
+    proportions = rng.dirichlet(np.full(NUM_TOPICS, 0.3), size=num_docs)
+    docs = []
+    for theta in proportions:
+        counts = rng.multinomial(length, theta @ topics)
+        docs.append([(int(v), int(c)) for v, c in enumerate(counts) if c])
+    return topics, docs
+
+
+def hellinger(p, q):
+    """Pairwise Hellinger distances between rows of p and rows of q."""
+    return np.sqrt(0.5 * ((np.sqrt(p)[:, None, :] - np.sqrt(q)[None, :, :]) ** 2).sum(axis=-1))
+
+
+def small_model(docs, **kwargs):
+    settings = dict(num_topics=NUM_TOPICS, id2word=VOCAB, hidden_sizes=(64,), epochs=100,
+                    random_state=0)
+    settings.update(kwargs)
+    return GSM(docs, **settings)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_planted_topics_are_recovered(seed):
+    topics, docs = planted_corpus(seed)
+    model = small_model(docs, random_state=seed)
+    distance = hellinger(topics, model.get_topics())
+    # every true topic has a learned topic within Hellinger 0.2, and they are distinct ones
+    assert distance.min(axis=1).max() < 0.2, distance.min(axis=1)
+    assert len(set(distance.argmin(axis=1))) == NUM_TOPICS
+
+
+def test_theta_rows_are_on_the_simplex():
+    _, docs = planted_corpus(3, num_docs=300)
+    model = small_model(docs, epochs=5)
+    theta = model.inference(docs + [[]])
+    assert theta.shape == (301, NUM_TOPICS)
+    assert np.all(theta >= 0) and np.all(np.isfinite(theta))
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0, atol=1e-6)
+    pairs = model.get_document_topics(docs[0], minimum_probability=0.0)
+    assert [k for k, _ in pairs] == list(range(NUM_TOPICS))
+    assert sum(p for _, p in pairs) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_training_lowers_heldout_perplexity():
+    _, docs = planted_corpus(4, num_docs=1200)
+    train, test = docs[:1000], docs[1000:]
+    model = GSM(num_topics=NUM_TOPICS, id2word=VOCAB, hidden_sizes=(64,), random_state=4,
+                heldout_corpus=test, eval_every=10)
+    before = model.perplexity(test)
+    model.update(train, epochs=40)
+    after = model.perplexity(test)
+    assert after < 0.8 * before, (before, after)
+    curve = [h["heldout_perplexity"] for h in model.history if "heldout_perplexity" in h]
+    assert len(curve) == 4 and curve[-1] == pytest.approx(after)
+    assert curve[-1] < curve[0]
+    # near the planted model's entropy, far below uniform over the words used
+    assert after < NUM_TERMS / 2
+
+
+def test_seeded_training_reproduces_and_seeds_differ():
+    _, docs = planted_corpus(5, num_docs=300)
+    first = small_model(docs, epochs=5, random_state=11)
+    again = small_model(docs, epochs=5, random_state=11)
+    other = small_model(docs, epochs=5, random_state=12)
+    np.testing.assert_array_equal(first.params.flat, again.params.flat)
+    assert [h["train_loss"] for h in first.history] == [h["train_loss"] for h in again.history]
+    assert first.perplexity(docs) == again.perplexity(docs)
+    assert not np.array_equal(first.params.flat, other.params.flat)
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    _, docs = planted_corpus(6, num_docs=400)
+    # a learning rate this large makes held-out perplexity worsen at some point
+    model = small_model(docs[:300], epochs=60, heldout_corpus=docs[300:], learning_rate=0.05,
+                        early_stopping_patience=3)
+    curve = [h["heldout_perplexity"] for h in model.history]
+    assert len(curve) < 60                      # it stopped
+    assert model.perplexity(docs[300:]) == pytest.approx(min(curve), rel=1e-6)
+
+
+@pytest.mark.parametrize("docs,num_terms", [
+    ([[(0, 1e6), (1, 3.0)], [(1, 2.0), (2, 5e5)], [(0, 1.0)]] * 20, 3),     # very long documents
+    ([[], [(0, 2.0), (3, 1.0)], [], [(2, 4.0)]] * 20, 4),                   # empty documents
+    ([[(0, 3.0)], [(0, 1.0)], [], [(0, 250.0)]] * 10, 1),                   # a vocabulary of one word
+])
+def test_odd_but_valid_input_keeps_parameters_finite(docs, num_terms):
+    model = GSM(docs, num_topics=3, id2word={i: str(i) for i in range(num_terms)},
+                hidden_sizes=(8,), epochs=20, batch_size=7, learning_rate=0.01, random_state=0)
+    assert np.all(np.isfinite(model.params.flat))
+    assert all(np.isfinite(h["train_loss"]) for h in model.history)
+    topics = model.get_topics()
+    assert topics.shape == (3, num_terms)
+    np.testing.assert_allclose(topics.sum(axis=1), 1.0, atol=1e-6)
+    assert np.isfinite(model.perplexity(docs))
+    assert np.all(np.isfinite(model.inference(docs)))
