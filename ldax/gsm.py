@@ -36,8 +36,8 @@ import scipy.sparse as sp
 from w2vx._archive import ModelFileError, load_archive, require_arrays, save_archive
 
 from . import _gsm_fast
-from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_single_bow,
-                     iter_chunks, num_terms_from_id2word)
+from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
+                     is_single_bow, iter_chunks, num_terms_from_id2word)
 
 logger = logging.getLogger("ldax")
 
@@ -441,6 +441,8 @@ class GSM:
         if id2word is None and corpus is None:
             raise ValueError("at least one of corpus or id2word must be given, to know the vocabulary")
         if id2word is None:
+            if is_one_shot(corpus):     # read it once: for the vocabulary, then for training
+                corpus = list(corpus)
             self.num_terms = infer_num_terms(corpus)
             id2word = {i: str(i) for i in range(self.num_terms)}
         else:
@@ -678,9 +680,13 @@ class GSM:
         """
         if not is_single_bow(bow):
             from gensim.interfaces import TransformedCorpus
-            return TransformedCorpus(self, bow, minimum_probability=minimum_probability)
+            # as gensim's LdaModel: a given threshold becomes the model's default
+            extra = {} if minimum_probability is None else {
+                "minimum_probability": check_positive_finite("minimum_probability", minimum_probability,
+                                                             allow_zero=True)}
+            return TransformedCorpus(self, bow, **extra)
         threshold = self.minimum_probability if minimum_probability is None else minimum_probability
-        threshold = max(float(threshold), 1e-8)
+        threshold = max(check_positive_finite("minimum_probability", threshold, allow_zero=True), 1e-8)
         theta = self.inference([list(bow)])[0]
         return [(k, float(p)) for k, p in enumerate(theta) if p >= threshold]
 
