@@ -1,0 +1,553 @@
+"""ldax's LdaModel trained on Apache Spark: online variational Bayes, the kernel in the executors.
+
+The algorithm is the one Spark MLlib's ``OnlineLDAOptimizer`` runs (Hoffman,
+Blei & Bach 2010), with ldax's nogil E-step doing the per-document work and
+the local :class:`ldax.LdaModel` doing the M-step on the driver::
+
+    documents (DataFrame vector column or RDD of bag-of-words lists)
+      -> validated CSR blocks, cached in the executors      (ldax.corpus, once)
+    per update:
+      broadcast exp(E[log beta]) (V x K) and alpha
+      mapPartitions: sample the block's rows (or take them all), E-step
+                     -> (sstats V x K, sum_d E[log theta_d], documents)
+      treeAggregate: sum those over partitions
+      driver: LdaModel.do_mstep(rho, statistics)  (+ alpha Newton step)
+
+The result is an ordinary :class:`ldax.LdaModel` (topics, inference, save,
+``to_gensim`` all work on it); :func:`transform` adds a topic-distribution
+column to a DataFrame, inferring in parallel.
+
+Two vocabularies for the settings: :func:`train_lda` takes LdaModel's (gensim's)
+names; :class:`SparkLDA` takes MLlib's (``k``, ``maxIter``, ``subsamplingRate``,
+``learningOffset``, ``learningDecay``, ``optimizeDocConcentration``, ``seed``)
+and maps them as documented there.
+
+On a cluster, every executor needs gensimx installed (the compiled wheel for
+the executors' platform); see :mod:`w2vx._spark`.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+from w2vx._spark import column_rdd, require_pyspark
+
+from . import _estep
+from .corpus import check_positive_finite, csr_from_bow, num_terms_from_id2word
+from .lda import LdaModel, LdaState, _csr_arrays, dirichlet_expectation, update_dir_prior
+
+__all__ = ["train_lda", "transform", "SparkLDA", "to_csr_blocks"]
+
+#: Documents per CSR block inside a partition: bounds the executor's
+#: ``block x K`` scratch arrays; the partition's statistics are summed over blocks.
+DEFAULT_BLOCK_SIZE = 8192
+#: Blocks of a partition are numbered ``partition * _BLOCKS_PER_PARTITION + block``.
+_BLOCKS_PER_PARTITION = 1 << 24
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK64 = (1 << 64) - 1
+
+
+# ------------------------------------------------------------------ input
+def _document_pairs(item: Any, num_terms: int, where: str) -> list:
+    """One document as ``(id, count)`` pairs from an ml/mllib vector or a bag-of-words list."""
+    if hasattr(item, "indices") and hasattr(item, "values") and hasattr(item, "size"):
+        if item.size > num_terms:  # a SparseVector
+            raise ValueError(f"{where}: a vector of size {item.size} does not fit a vocabulary "
+                             f"of {num_terms} terms")
+        return list(zip(item.indices.tolist(), item.values.tolist()))
+    if hasattr(item, "toArray"):   # a DenseVector
+        values = item.toArray()
+        if values.shape[0] > num_terms:
+            raise ValueError(f"{where}: a vector of size {values.shape[0]} does not fit a "
+                             f"vocabulary of {num_terms} terms")
+        ids = np.flatnonzero(values)
+        return list(zip(ids.tolist(), values[ids].tolist()))
+    if isinstance(item, (str, bytes)) or item is None:
+        raise TypeError(f"{where}: expected a vector or a bag-of-words list of (id, count) "
+                        f"pairs, got {type(item).__name__}")
+    return list(item)
+
+
+def _partition_blocks(index: int, items: Iterator[Any], num_terms: int,
+                      block_size: int) -> Iterator[tuple[int, sp.csr_matrix]]:
+    """Executor side of :func:`to_csr_blocks`: ``(block id, CSR)`` per ``block_size`` documents."""
+    buffer: list = []
+    block_no = 0
+    for item in items:
+        buffer.append(_document_pairs(item, num_terms, f"partition {index}"))
+        if len(buffer) == block_size:
+            yield (index * _BLOCKS_PER_PARTITION + block_no,
+                   csr_from_bow(buffer, num_terms, where=f"partition {index}"))
+            buffer, block_no = [], block_no + 1
+    if buffer:
+        yield (index * _BLOCKS_PER_PARTITION + block_no,
+               csr_from_bow(buffer, num_terms, where=f"partition {index}"))
+
+
+def _spark_error(exc: Exception) -> Exception:
+    """The Python exception an executor raised, re-created on the driver when recognisable."""
+    text = str(exc)
+    for kind in (ValueError, TypeError):
+        marker = f"{kind.__name__}: "
+        at = text.rfind(marker)
+        if at >= 0:
+            return kind(text[at + len(marker):].strip().splitlines()[0])
+    return exc
+
+
+def _collect_checked(rdd: Any) -> list:
+    """``rdd.collect()``, raising an executor's ValueError/TypeError as itself."""
+    try:
+        return rdd.collect()
+    except Exception as exc:  # Py4J / PythonException wrap the executor's error
+        error = _spark_error(exc)
+        if error is exc:
+            raise
+        raise error from None
+
+
+def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
+                  block_size: int = DEFAULT_BLOCK_SIZE) -> Any:
+    """Validated CSR blocks of a DataFrame vector column or an RDD of documents, cached.
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame or pyspark.RDD
+        A DataFrame with a vector column (``pyspark.ml.linalg`` SparseVector or
+        DenseVector, as ``CountVectorizer`` makes), or an RDD whose elements are
+        such vectors or gensim bag-of-words lists of ``(id, count)``.
+    num_terms : int
+        Vocabulary size V; every id must be in ``[0, V)``.
+    column : str
+        The vector column of a DataFrame.
+    block_size : int
+        Documents per block.
+
+    Returns
+    -------
+    blocks : pyspark.RDD of (int, scipy.sparse.csr_matrix)
+        ``(block id, block)`` per block, persisted (``unpersist`` it when
+        done); block ids are ``partition * 2**24 + block number``.
+    total_docs : int
+        Number of documents.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Ids out of range, negative or non-finite counts, vectors larger than
+        the vocabulary, elements that are not documents, an empty input.
+    """
+    if block_size < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size}")
+    rdd = column_rdd(data, column)
+    blocks = rdd.mapPartitionsWithIndex(
+        functools.partial(_partition_blocks, num_terms=num_terms, block_size=block_size)).persist()
+    total_docs = sum(_collect_checked(blocks.map(lambda pair: pair[1].shape[0])))
+    if total_docs == 0:
+        blocks.unpersist()
+        raise ValueError("the corpus is empty (no documents)")
+    return blocks, total_docs
+
+
+def _num_terms_of(rdd: Any) -> int:
+    """Vocabulary size implied by the data: largest vector size / id + 1 (one Spark job)."""
+    def top(item: Any) -> int:
+        if hasattr(item, "size") and hasattr(item, "indices"):
+            return int(item.size)
+        if hasattr(item, "toArray"):
+            return int(item.toArray().shape[0])
+        return max((int(w) + 1 for w, _ in item), default=0)
+    try:
+        largest = rdd.map(top).fold(0, max)
+    except Exception as exc:
+        error = _spark_error(exc)
+        if error is exc:
+            raise
+        raise error from None
+    if largest <= 0:
+        raise ValueError("cannot infer the vocabulary from an empty corpus; pass id2word")
+    return largest
+
+
+# ------------------------------------------------------------------ executors
+def _block_seed(update_seed: int, block_id: int) -> int:
+    """The E-step seed of a block: the update's seed itself for block 0, offset for others.
+
+    With one block (one partition, all documents) the seed equals the one
+    the local LdaModel draws for its chunk, so both give the same gamma.
+    """
+    return (update_seed + block_id * _GOLDEN) & _MASK64
+
+
+def _sample_rows(n_docs: int, fraction: float | None, with_replacement: bool,
+                 rng: np.random.Generator) -> np.ndarray | None:
+    """Rows of a block in the minibatch: Bernoulli(fraction) or Poisson(fraction) copies each.
+
+    The two samplers of Spark's ``RDD.sample`` (without / with replacement),
+    applied to the documents of a block.  None means all rows.
+    """
+    if fraction is None:
+        return None
+    if with_replacement:
+        return np.repeat(np.arange(n_docs), rng.poisson(fraction, n_docs))
+    return np.flatnonzero(rng.random(n_docs) < fraction)
+
+
+def _estep_partition(blocks: Iterator[tuple[int, sp.csr_matrix]], exp_elog_beta_t: Any,
+                     alpha: np.ndarray, iterations: int, gamma_threshold: float, eps: float,
+                     update_seed: int, sample_seed: int, fraction: float | None,
+                     with_replacement: bool) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """E-step over a partition's blocks: ``(sstats_t V x K, sum_d E[log theta_d], documents)``.
+
+    Runs in an executor; one thread per task (Spark runs one task per core).
+    """
+    table = exp_elog_beta_t.value
+    num_topics = table.shape[1]
+    sstats_t = np.zeros_like(table)
+    block_sstats_t = np.empty_like(table)
+    elog_theta_sum = np.zeros(num_topics)
+    n_docs = 0
+    for block_id, block in blocks:
+        rows = _sample_rows(block.shape[0], fraction, with_replacement,
+                            np.random.default_rng([sample_seed, block_id]))
+        if rows is not None:
+            block = block[rows]
+        if block.shape[0] == 0:
+            continue
+        gamma = _estep.init_gamma(block.shape[0], num_topics, _block_seed(update_seed, block_id))
+        _estep.e_step(*_csr_arrays(block), table, alpha, gamma,
+                      iterations, gamma_threshold, workers=1, eps=eps, sstats_t=block_sstats_t)
+        sstats_t += block_sstats_t
+        elog_theta_sum += dirichlet_expectation(gamma).sum(axis=0)
+        n_docs += block.shape[0]
+    yield sstats_t, elog_theta_sum, n_docs
+
+
+def _add_statistics(left: tuple | None, right: tuple | None) -> tuple | None:
+    """treeAggregate's combiner: element-wise sums (None is the empty statistic)."""
+    if left is None:
+        return right
+    if right is None:
+        return left
+    return left[0] + right[0], left[1] + right[1], left[2] + right[2]
+
+
+# ------------------------------------------------------------------ driver
+def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: str = "features",
+              passes: int = 1, minibatch_fraction: float | None = None,
+              max_updates: int | None = None, with_replacement: bool = True,
+              alpha: Any = "symmetric", eta: Any = None, decay: float = 0.5, offset: float = 1.0,
+              iterations: int = 50, gamma_threshold: float = 0.001,
+              rho_schedule: str = "gensim", random_state: Any = None, eps: float = 1e-100,
+              optimize_alpha: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE, tree_depth: int = 2) -> LdaModel:
+    """Train an :class:`ldax.LdaModel` on a Spark DataFrame or RDD of documents.
+
+    Each update is one E-step over a minibatch in the executors and one
+    M-step on the driver (``LdaModel.do_mstep``, its step-size schedule and
+    its alpha/eta updates).  Two ways to choose the minibatches:
+
+    * ``minibatch_fraction=None`` (full batches): every update reads all
+      documents, ``passes`` updates.  With one partition this is exactly
+      ``LdaModel(corpus, chunksize=len(corpus), passes=passes,
+      update_every=1)`` with the same seed: same gamma draws, same lambda.
+    * ``minibatch_fraction=f``: each update samples each document with
+      probability ``f`` (or Poisson(f) copies with ``with_replacement``),
+      seeded; ``max_updates`` updates (default ``ceil(passes / f)``).  The
+      step size counts as the local model would with ``chunksize`` equal
+      to the expected minibatch size ``f * D``.
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame or pyspark.RDD
+        See :func:`to_csr_blocks`.
+    num_topics : int
+        Number of topics K.
+    id2word : gensim Dictionary or dict of int to str, optional
+        Vocabulary; inferred from the data (largest vector size or id + 1)
+        when omitted.
+    column : str
+        Vector column of a DataFrame.
+    passes : int
+        Full batches to run, or the passes' worth of documents to sample.
+    minibatch_fraction : float in (0, 1], optional
+        Expected share of the documents in each minibatch.
+    max_updates : int, optional
+        Number of minibatch updates (overrides ``passes`` when sampling).
+    with_replacement : bool
+        Poisson (True, as MLlib) or Bernoulli sampling.
+    alpha, eta, decay, offset, iterations, gamma_threshold, rho_schedule, random_state, eps
+        As for :class:`ldax.LdaModel`.
+    optimize_alpha : bool, optional
+        Learn alpha (a Newton step per update) starting from the given
+        ``alpha``; default: only when ``alpha='auto'``.
+    block_size : int
+        Documents per E-step call in an executor.
+    tree_depth : int
+        Depth of ``treeAggregate``.
+
+    Returns
+    -------
+    ldax.LdaModel
+        ``num_updates`` / ``num_steps`` and the random state advanced as the
+        training advanced them.
+
+    Examples
+    --------
+    >>> from w2vx._spark import local_session          # doctest: +SKIP
+    >>> spark = local_session(2)                        # doctest: +SKIP
+    >>> rdd = spark.sparkContext.parallelize([[(0, 2.0), (1, 1.0)], [(2, 3.0)]], 2)  # doctest: +SKIP
+    >>> lda = train_lda(rdd, num_topics=2, passes=5, random_state=0)  # doctest: +SKIP
+    >>> lda.get_topics().shape                          # doctest: +SKIP
+    (2, 3)
+    """
+    require_pyspark()
+    passes = _positive_int("passes", passes)
+    tree_depth = _positive_int("tree_depth", tree_depth)
+    if minibatch_fraction is not None:
+        minibatch_fraction = check_positive_finite("minibatch_fraction", minibatch_fraction)
+        if minibatch_fraction > 1.0:
+            raise ValueError(f"minibatch_fraction must be in (0, 1], got {minibatch_fraction}")
+        if max_updates is None:
+            max_updates = math.ceil(passes / minibatch_fraction)
+    if max_updates is not None:
+        max_updates = _positive_int("max_updates", max_updates)
+    rdd = column_rdd(data, column)
+    if id2word is None:
+        num_terms = _num_terms_of(rdd)
+        id2word = {i: str(i) for i in range(num_terms)}
+    else:
+        num_terms = num_terms_from_id2word(id2word)
+    # the local model validates every setting and draws the initial topics
+    model = LdaModel(num_topics=num_topics, id2word=id2word, chunksize=1, passes=passes,
+                     alpha=alpha, eta=eta, decay=decay, offset=offset, eval_every=None,
+                     iterations=iterations, gamma_threshold=gamma_threshold,
+                     random_state=random_state, workers=1, rho_schedule=rho_schedule, eps=eps)
+    if optimize_alpha is not None:
+        model.optimize_alpha = bool(optimize_alpha)
+    blocks, total_docs = to_csr_blocks(rdd, num_terms, block_size=block_size)
+    try:
+        model.state.numdocs += total_docs
+        if minibatch_fraction is None:
+            chunksize, updates = total_docs, passes
+        else:
+            chunksize, updates = max(1, round(minibatch_fraction * total_docs)), max_updates
+        model.chunksize = chunksize
+        docs_seen = 0
+        for _ in range(updates):
+            pass_ = docs_seen // total_docs
+            statistics, elog_theta_sum = _distributed_estep(
+                model, blocks, minibatch_fraction, with_replacement, tree_depth)
+            if statistics.numdocs == 0:
+                continue  # an empty sample changes nothing (MLlib skips it too)
+            rho = model._rho(model.offset, model.decay, pass_, chunksize)
+            if model.optimize_alpha:  # LdaModel.update_alpha's step, from the summed statistic
+                model.alpha = update_dir_prior(model.alpha, float(statistics.numdocs),
+                                               elog_theta_sum / statistics.numdocs, rho)
+            model.do_mstep(rho, statistics, extra_pass=pass_ > 0)
+            docs_seen += statistics.numdocs
+    finally:
+        blocks.unpersist()
+    return model
+
+
+def _distributed_estep(model: LdaModel, blocks: Any, fraction: float | None,
+                       with_replacement: bool, tree_depth: int) -> tuple[LdaState, np.ndarray]:
+    """One E-step over (a sample of) all blocks: broadcast, mapPartitions, treeAggregate.
+
+    Returns the summed statistics as an ``LdaState`` (what ``do_mstep``
+    takes) and ``sum_d E[log theta_d]`` (what the alpha step takes).
+    """
+    context = blocks.context
+    # the same draw as the local model's chunk seed, so one block reproduces it
+    update_seed = int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
+    sample_seed = (int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
+                   if fraction is not None else 0)
+    table = context.broadcast(model._exp_elog_beta_t)
+    try:
+        partial = functools.partial(
+            _estep_partition, exp_elog_beta_t=table, alpha=np.ascontiguousarray(model.alpha),
+            iterations=model.iterations, gamma_threshold=model.gamma_threshold, eps=model.eps,
+            update_seed=update_seed, sample_seed=sample_seed, fraction=fraction,
+            with_replacement=with_replacement)
+        summed = blocks.mapPartitions(partial).treeAggregate(
+            None, _add_statistics, _add_statistics, depth=tree_depth)
+    finally:
+        table.destroy()
+    statistics = LdaState(model.eta, (model.num_topics, model.num_terms))
+    statistics.sstats_t[...] = summed[0]
+    statistics.numdocs = int(summed[2])
+    return statistics, summed[1]
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+# ------------------------------------------------------------------ inference
+def _infer_partition(index: int, rows: Iterator[Any], column: str, num_terms: int,
+                     exp_elog_beta_t: Any, alpha: np.ndarray, iterations: int,
+                     gamma_threshold: float, eps: float, seed: int,
+                     block_size: int) -> Iterator[tuple]:
+    """Executor side of :func:`transform`: each row plus its normalised gamma."""
+    from pyspark.ml.linalg import DenseVector
+    table = exp_elog_beta_t.value
+    buffer: list = []
+    block_no = 0
+
+    def flush() -> Iterator[tuple]:
+        docs = [_document_pairs(row[column], num_terms, f"partition {index}") for row in buffer]
+        chunk = csr_from_bow(docs, num_terms, where=f"partition {index}")
+        gamma = _estep.init_gamma(chunk.shape[0], table.shape[1],
+                                  _block_seed(seed, index * _BLOCKS_PER_PARTITION + block_no))
+        _estep.e_step(*_csr_arrays(chunk), table, alpha, gamma,
+                      iterations, gamma_threshold, workers=1, eps=eps)
+        gamma /= gamma.sum(axis=1, keepdims=True)
+        for row, theta in zip(buffer, gamma):
+            yield tuple(row) + (DenseVector(theta),)
+
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) == block_size:
+            yield from flush()
+            buffer, block_no = [], block_no + 1
+    if buffer:
+        yield from flush()
+
+
+def transform(model: LdaModel, frame: Any, column: str = "features",
+              output_column: str = "topicDistribution",
+              block_size: int = DEFAULT_BLOCK_SIZE) -> Any:
+    """Add each row's topic proportions to a DataFrame, inferred in the executors.
+
+    Like MLlib's ``LDAModel.transform``: the output column holds the
+    normalised variational gamma of each document (a DenseVector of K).
+
+    Parameters
+    ----------
+    model : ldax.LdaModel
+    frame : pyspark.sql.DataFrame
+        With a vector column ``column`` (or a column of bag-of-words lists).
+    column : str
+        Input column.
+    output_column : str
+        Name of the new column (must not exist yet).
+    block_size : int
+        Documents per E-step call.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``frame``'s columns plus ``output_column``.  Lazy, like any Spark
+        transformation; invalid documents raise when it is evaluated.
+    """
+    require_pyspark()
+    from pyspark.ml.linalg import VectorUDT
+    from pyspark.sql import DataFrame
+    from pyspark.sql.types import StructField, StructType
+    if not isinstance(model, LdaModel):
+        raise TypeError(f"model must be an ldax.LdaModel, got {type(model).__name__}")
+    if not isinstance(frame, DataFrame):
+        raise TypeError(f"frame must be a pyspark DataFrame, got {type(frame).__name__}")
+    if column not in frame.columns:
+        raise ValueError(f"the DataFrame has no column {column!r} (columns: {frame.columns})")
+    if output_column in frame.columns:
+        raise ValueError(f"the DataFrame already has a column {output_column!r}")
+    block_size = _positive_int("block_size", block_size)
+    table = frame.sparkSession.sparkContext.broadcast(model._exp_elog_beta_t)
+    seed = int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
+    rows = frame.rdd.mapPartitionsWithIndex(functools.partial(
+        _infer_partition, column=column, num_terms=model.num_terms, exp_elog_beta_t=table,
+        alpha=np.ascontiguousarray(model.alpha), iterations=model.iterations,
+        gamma_threshold=model.gamma_threshold, eps=model.eps, seed=seed, block_size=block_size))
+    schema = StructType(frame.schema.fields + [StructField(output_column, VectorUDT(), False)])
+    return frame.sparkSession.createDataFrame(rows, schema)
+
+
+# ------------------------------------------------------------------ MLlib vocabulary
+class SparkLDA:
+    """Online LDA on Spark with MLlib's parameter names, returning an :class:`ldax.LdaModel`.
+
+    A drop-in for ``pyspark.ml.clustering.LDA(optimizer='online')``'s settings:
+
+    ==========================  ==========================================================
+    MLlib parameter (default)   ldax meaning
+    ==========================  ==========================================================
+    ``k`` (10)                  ``num_topics``
+    ``maxIter`` (20)            number of minibatch updates (``max_updates``); MLlib's
+                                iteration is one minibatch, not one pass
+    ``subsamplingRate`` (0.05)  ``minibatch_fraction``; sampled with replacement
+                                (Poisson), as MLlib's online optimizer samples
+    ``learningOffset`` (1024)   ``offset`` with ``rho_schedule='reference'``:
+                                ``rho_t = (learningOffset + t) ** -learningDecay``,
+                                t = 1, 2, ... -- MLlib's schedule exactly
+    ``learningDecay`` (0.51)    ``decay``
+    ``optimizeDocConcentration``  ``alpha='auto'`` (Newton step on alpha each update,
+    (True)                      damped by rho)
+    ``docConcentration`` (1/k)  ``alpha`` (a number or K numbers)
+    ``topicConcentration``      ``eta`` (1/k by default)
+    ``seed``                    ``random_state``
+    ``featuresCol``             ``column``
+    ``topicDistributionCol``    output column of :meth:`transform`
+    ==========================  ==========================================================
+
+    Differences kept on purpose: the E-step stops after ``iterations`` (50)
+    fixed-point steps or a mean change below 1e-3, where MLlib has only the
+    threshold; empty documents count in the minibatch size (MLlib drops them
+    before scaling); the random initial lambda is Gamma(100, 1/100) as in
+    MLlib, from numpy's generator.
+
+    Examples
+    --------
+    >>> lda = SparkLDA(k=20, maxIter=40, subsamplingRate=0.05, seed=1)  # doctest: +SKIP
+    >>> model = lda.fit(df)                 # an ldax.LdaModel          # doctest: +SKIP
+    >>> lda.transform(model, df).select("topicDistribution").first()    # doctest: +SKIP
+    """
+
+    def __init__(self, k: int = 10, maxIter: int = 20, subsamplingRate: float = 0.05,
+                 learningOffset: float = 1024.0, learningDecay: float = 0.51,
+                 optimizeDocConcentration: bool = True, docConcentration: Any = None,
+                 topicConcentration: Any = None, seed: int | None = None,
+                 featuresCol: str = "features", topicDistributionCol: str = "topicDistribution",
+                 iterations: int = 50, gamma_threshold: float = 0.001,
+                 block_size: int = DEFAULT_BLOCK_SIZE):
+        self.k = _positive_int("k", k)
+        self.maxIter = _positive_int("maxIter", maxIter)
+        self.subsamplingRate = check_positive_finite("subsamplingRate", subsamplingRate)
+        if self.subsamplingRate > 1.0:
+            raise ValueError(f"subsamplingRate must be in (0, 1], got {subsamplingRate}")
+        self.learningOffset = check_positive_finite("learningOffset", learningOffset)
+        self.learningDecay = check_positive_finite("learningDecay", learningDecay)
+        self.optimizeDocConcentration = bool(optimizeDocConcentration)
+        self.docConcentration = docConcentration
+        self.topicConcentration = topicConcentration
+        self.seed = seed
+        self.featuresCol = featuresCol
+        self.topicDistributionCol = topicDistributionCol
+        self.iterations = iterations
+        self.gamma_threshold = gamma_threshold
+        self.block_size = block_size
+
+    def fit(self, data: Any, id2word: Any = None) -> LdaModel:
+        """Train on a DataFrame (``featuresCol``) or an RDD; return an :class:`ldax.LdaModel`."""
+        alpha: Any = "symmetric" if self.docConcentration is None else self.docConcentration
+        return train_lda(
+            data, num_topics=self.k, id2word=id2word, column=self.featuresCol,
+            minibatch_fraction=self.subsamplingRate, max_updates=self.maxIter,
+            with_replacement=True, alpha=alpha, eta=self.topicConcentration,
+            decay=self.learningDecay, offset=self.learningOffset, rho_schedule="reference",
+            iterations=self.iterations, gamma_threshold=self.gamma_threshold,
+            random_state=self.seed, optimize_alpha=self.optimizeDocConcentration,
+            block_size=self.block_size)
+
+    def transform(self, model: LdaModel, frame: Any) -> Any:
+        """:func:`transform` with this estimator's column names."""
+        return transform(model, frame, column=self.featuresCol,
+                         output_column=self.topicDistributionCol, block_size=self.block_size)

@@ -1,0 +1,218 @@
+"""ldax on Spark: a real local SparkSession (local[2], 127.0.0.1, UI off).
+
+If the session cannot start (no Java, pyspark missing), every test here fails
+with the reason: the Spark support is part of the product, not optional.
+"""
+import numpy as np
+import pytest
+
+from ldax import LdaModel
+from ldax.spark import SparkLDA, to_csr_blocks, train_lda, transform
+from w2vx._spark import local_session
+
+NUM_TERMS = 30
+TOPIC_WORDS = [range(0, 10), range(10, 20), range(20, 30)]  # three planted, disjoint topics
+
+
+@pytest.fixture(scope="session")
+def spark():
+    return local_session(2)
+
+
+def planted_corpus(n_docs: int = 240, seed: int = 0) -> tuple[list, np.ndarray]:
+    """Documents drawn mostly (90%) from one of three disjoint topics; returns (corpus, topic)."""
+    rng = np.random.RandomState(seed)
+    corpus, labels = [], rng.randint(0, 3, n_docs)
+    for label in labels:
+        words = rng.choice(list(TOPIC_WORDS[label]), 12)
+        noise = rng.randint(0, NUM_TERMS, rng.binomial(12, 0.1))
+        ids, counts = np.unique(np.concatenate([words, noise]), return_counts=True)
+        corpus.append([(int(w), float(c)) for w, c in zip(ids, counts)])
+    return corpus, labels
+
+
+ID2WORD = {i: f"w{i}" for i in range(NUM_TERMS)}
+
+
+def test_session_is_local_loopback_without_ui(spark):
+    conf = spark.sparkContext.getConf()
+    assert spark.sparkContext.master == "local[2]"
+    assert conf.get("spark.driver.host") == "127.0.0.1"
+    assert conf.get("spark.ui.enabled") == "false"
+    assert spark.sparkContext.parallelize(range(100), 2).sum() == 4950
+
+
+@pytest.mark.parametrize("alpha", ["symmetric", "auto"])
+def test_one_partition_full_batches_equal_local_lda(spark, alpha):
+    corpus, _ = planted_corpus()
+    ours = train_lda(spark.sparkContext.parallelize(corpus, 1), num_topics=3, id2word=ID2WORD,
+                     passes=4, alpha=alpha, random_state=7)
+    local = LdaModel(corpus, num_topics=3, id2word=ID2WORD, chunksize=len(corpus), passes=4,
+                     update_every=1, alpha=alpha, eval_every=None, random_state=7, workers=1)
+    np.testing.assert_allclose(ours.state.get_lambda(), local.state.get_lambda(), rtol=1e-12)
+    np.testing.assert_allclose(ours.alpha, local.alpha, rtol=1e-12)
+    np.testing.assert_allclose(ours.expElogbeta, local.expElogbeta, rtol=1e-12)
+    assert (ours.num_updates, ours.num_steps, ours.state.numdocs) == \
+        (local.num_updates, local.num_steps, local.state.numdocs)
+    if alpha == "auto":
+        assert not np.allclose(ours.alpha, 1.0 / 3)  # alpha was really learned
+
+
+def _aligned_topic_distance(a: LdaModel, b: LdaModel) -> float:
+    """Largest |difference| of topic-word probabilities after matching topics by best overlap."""
+    ta, tb = a.get_topics(), b.get_topics()
+    order = [int(np.argmin(np.abs(tb - row).sum(axis=1))) for row in ta]
+    assert sorted(order) == list(range(len(order))), "topics do not pair one to one"
+    return float(np.abs(ta - tb[order]).max())
+
+
+def test_result_does_not_depend_on_partitions(spark):
+    corpus, _ = planted_corpus(seed=1)
+    models = [train_lda(spark.sparkContext.parallelize(corpus, parts), num_topics=3,
+                        id2word=ID2WORD, passes=6, random_state=3, block_size=50)
+              for parts in (1, 3)]
+    # only the E-step's initial gamma differs (per block seeds); converged topics agree
+    assert _aligned_topic_distance(*models) < 0.01
+    bounds = [m.log_perplexity(corpus) for m in models]
+    assert abs(bounds[0] - bounds[1]) < 0.01 * abs(bounds[0])
+
+
+def test_planted_topics_are_recovered(spark):
+    corpus, labels = planted_corpus(seed=2)
+    model = train_lda(spark.sparkContext.parallelize(corpus, 2), num_topics=3, id2word=ID2WORD,
+                      passes=8, random_state=0)
+    topics = model.get_topics()
+    # each learned topic puts > 80% of its mass on one planted word group, all groups covered
+    mass = np.array([[t[list(g)].sum() for g in TOPIC_WORDS] for t in topics])
+    assert mass.max(axis=1).min() > 0.8
+    assert sorted(mass.argmax(axis=1)) == [0, 1, 2]
+
+
+def test_dataframe_vectors_equal_rdd_of_bow(spark):
+    from pyspark.ml.linalg import Vectors
+    corpus, _ = planted_corpus(n_docs=60, seed=3)
+    rows = []
+    for i, doc in enumerate(corpus):
+        if i % 2:
+            rows.append((i, Vectors.sparse(NUM_TERMS, doc)))
+        else:
+            dense = np.zeros(NUM_TERMS)
+            for w, c in doc:
+                dense[w] = c
+            rows.append((i, Vectors.dense(dense)))
+    frame = spark.createDataFrame(rows, ["id", "counts"]).repartition(1)
+    from_frame = train_lda(frame, num_topics=3, id2word=ID2WORD, column="counts", passes=2,
+                           random_state=5)
+    from_rdd = train_lda(spark.sparkContext.parallelize(corpus, 1), num_topics=3,
+                         id2word=ID2WORD, passes=2, random_state=5)
+    np.testing.assert_allclose(from_frame.state.get_lambda(), from_rdd.state.get_lambda(),
+                               rtol=1e-12)
+    # without id2word the vocabulary is the vectors' size
+    inferred = train_lda(frame, num_topics=2, column="counts", passes=1, random_state=0)
+    assert inferred.num_terms == NUM_TERMS
+
+
+def test_minibatches_are_seeded_and_counted(spark):
+    corpus, _ = planted_corpus(seed=4)
+    rdd = spark.sparkContext.parallelize(corpus, 2)
+    runs = [train_lda(rdd, num_topics=3, id2word=ID2WORD, minibatch_fraction=0.25,
+                      max_updates=6, random_state=seed, with_replacement=replace)
+            for seed, replace in ((11, True), (11, True), (12, True), (11, False))]
+    np.testing.assert_array_equal(runs[0].state.get_lambda(), runs[1].state.get_lambda())
+    assert not np.allclose(runs[0].state.get_lambda(), runs[2].state.get_lambda())
+    assert not np.allclose(runs[0].state.get_lambda(), runs[3].state.get_lambda())
+    assert all(run.num_steps == 6 for run in runs)
+    # a minibatch is about a quarter of the corpus: updates saw ~6 * 60 documents
+    assert 0.6 * 6 * 60 < runs[3].num_updates < 1.4 * 6 * 60
+    # passes= without max_updates means passes / fraction updates
+    assert train_lda(rdd, num_topics=3, id2word=ID2WORD, passes=1, minibatch_fraction=0.5,
+                     random_state=0).num_steps == 2
+
+
+def test_mllib_vocabulary(spark):
+    from pyspark.ml.linalg import Vectors
+    corpus, _ = planted_corpus(seed=5)
+    frame = spark.createDataFrame([(Vectors.sparse(NUM_TERMS, d),) for d in corpus], ["features"])
+    estimator = SparkLDA(k=3, maxIter=5, subsamplingRate=0.3, learningOffset=16.0,
+                         learningDecay=0.6, seed=2)
+    model = estimator.fit(frame, id2word=ID2WORD)
+    assert isinstance(model, LdaModel)
+    assert (model.num_topics, model.num_steps, model.rho_schedule) == (3, 5, "reference")
+    assert (model.offset, model.decay) == (16.0, 0.6)
+    # MLlib's step size: rho_t = (learningOffset + t) ** -learningDecay, t = 1, 2, ...
+    assert model._rho(model.offset, model.decay, 0, 1) == pytest.approx((16.0 + 6) ** -0.6)
+    assert model.optimize_alpha and not np.allclose(model.alpha, 1.0 / 3)
+    fixed = SparkLDA(k=3, maxIter=2, subsamplingRate=0.3, optimizeDocConcentration=False,
+                     docConcentration=0.5, seed=2).fit(frame, id2word=ID2WORD)
+    np.testing.assert_array_equal(fixed.alpha, [0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="subsamplingRate"):
+        SparkLDA(subsamplingRate=1.5)
+    with pytest.raises(ValueError, match="maxIter"):
+        SparkLDA(maxIter=0)
+
+
+def test_transform_adds_topic_column(spark, tmp_path):
+    from pyspark.ml.linalg import Vectors
+    corpus, labels = planted_corpus(n_docs=90, seed=6)
+    frame = spark.createDataFrame(
+        [(i, Vectors.sparse(NUM_TERMS, d)) for i, d in enumerate(corpus)], ["id", "features"])
+    model = train_lda(frame.repartition(2), num_topics=3, id2word=ID2WORD, passes=8, random_state=1)
+    out = transform(model, frame.repartition(3), block_size=16)
+    assert out.columns == ["id", "features", "topicDistribution"]
+    rows = sorted(out.collect(), key=lambda row: row["id"])
+    assert [row["id"] for row in rows] == list(range(90))
+    theta = np.array([row["topicDistribution"].toArray() for row in rows])
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0, rtol=1e-12)
+    gamma, _ = model.inference(corpus)
+    np.testing.assert_allclose(theta, gamma / gamma.sum(axis=1, keepdims=True), atol=0.02)
+    # documents of one planted topic share their dominant learned topic
+    dominant = theta.argmax(axis=1)
+    for label in range(3):
+        values, counts = np.unique(dominant[labels == label], return_counts=True)
+        assert counts.max() >= 0.9 * counts.sum()
+    # and the result is an ordinary ldax model: save/load and gensim export work
+    model.save(tmp_path / "lda.npz")
+    loaded = LdaModel.load(tmp_path / "lda.npz")
+    np.testing.assert_array_equal(loaded.get_topics(), model.get_topics())
+    assert model.to_gensim().get_topics().shape == (3, NUM_TERMS)
+    with pytest.raises(ValueError, match="already has a column"):
+        transform(model, out)
+    with pytest.raises(ValueError, match="no column"):
+        transform(model, frame, column="nope")
+
+
+def test_bad_input_raises_clear_errors(spark):
+    sc = spark.sparkContext
+    good = [[(0, 1.0), (1, 2.0)], [(2, 1.0)]]
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        train_lda(sc.parallelize(good + [[(40, 1.0)]], 2), num_topics=2, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="non-negative"):
+        train_lda(sc.parallelize(good + [[(1, -2.0)]], 2), num_topics=2, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="finite"):
+        train_lda(sc.parallelize(good + [[(1, float("nan"))]], 2), num_topics=2, id2word=ID2WORD)
+    with pytest.raises(TypeError, match="bag-of-words"):
+        train_lda(sc.parallelize(good + ["a string"], 2), num_topics=2, id2word=ID2WORD)
+    from pyspark.ml.linalg import Vectors
+    wide = spark.createDataFrame([(Vectors.sparse(NUM_TERMS + 5, [(0, 1.0)]),)], ["features"])
+    with pytest.raises(ValueError, match="does not fit"):
+        train_lda(wide, num_topics=2, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="empty"):
+        train_lda(sc.parallelize([], 2), num_topics=2, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="empty"):
+        train_lda(sc.parallelize([], 2), num_topics=2)
+    rdd = sc.parallelize(good, 1)
+    for fraction in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="minibatch_fraction"):
+            train_lda(rdd, num_topics=2, id2word=ID2WORD, minibatch_fraction=fraction)
+    with pytest.raises(ValueError, match="passes"):
+        train_lda(rdd, num_topics=2, id2word=ID2WORD, passes=0)
+    with pytest.raises(ValueError, match="decay"):
+        train_lda(rdd, num_topics=2, id2word=ID2WORD, decay=float("nan"))
+    with pytest.raises(ValueError, match="num_topics"):
+        train_lda(rdd, num_topics=0, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="no column"):
+        train_lda(wide, num_topics=2, id2word=ID2WORD, column="text")
+    with pytest.raises(TypeError, match="DataFrame or RDD"):
+        train_lda(good, num_topics=2, id2word=ID2WORD)
+    with pytest.raises(ValueError, match="block_size"):
+        to_csr_blocks(rdd, NUM_TERMS, block_size=0)
