@@ -73,6 +73,12 @@ def lda_heldout_bound(lam: np.ndarray, alpha: np.ndarray | float, eta: np.ndarra
     Loads lambda into a float64 gensim ``LdaModel`` and returns its
     ``log_perplexity(test_docs)``; identical code for every implementation.
     """
+    return float(_gensim_lda(lam, alpha, eta, id2word, seed).log_perplexity(test_docs))
+
+
+def _gensim_lda(lam: np.ndarray, alpha: np.ndarray | float, eta: np.ndarray | float,
+                id2word, seed: int):
+    """A float64 gensim ``LdaModel`` whose variational topic-word parameters are ``lam``."""
     from gensim.models import LdaModel
     lam = np.asarray(lam, dtype=np.float64)
     k, v = lam.shape
@@ -82,4 +88,37 @@ def lda_heldout_bound(lam: np.ndarray, alpha: np.ndarray | float, eta: np.ndarra
                      random_state=seed, dtype=np.float64)
     model.state.sstats[...] = lam - eta_arr
     model.sync_state()
-    return float(model.log_perplexity(test_docs))
+    return model
+
+
+def lda_document_bounds(lam: np.ndarray, alpha: np.ndarray | float, eta: np.ndarray | float,
+                        test_docs: list, id2word, seed: int = 0) -> np.ndarray:
+    """Per-document variational bound (natural log) of LDA topics given as lambda (K x V).
+
+    The document terms of gensim's ``LdaModel.bound`` (expected log-likelihood
+    plus the theta terms, with gamma from gensim's E-step); the corpus-level
+    topic terms, which belong to no single document, are left out.  For the
+    papers' per-document perplexity ``exp(mean_d(-bound_d / N_d))``.  Checked
+    against gensim: the sum plus the topic terms equals ``bound(test_docs, gamma)``.
+    """
+    from scipy.special import gammaln, logsumexp, psi
+    model = _gensim_lda(lam, alpha, eta, id2word, seed)
+    gamma, _ = model.inference(test_docs)
+    elog_beta = model.state.get_Elogbeta()
+    alpha = model.alpha
+    bounds = np.empty(len(test_docs))
+    for d, doc in enumerate(test_docs):
+        g = gamma[d]
+        elog_theta = psi(g) - psi(g.sum())
+        ids = np.fromiter((w for w, _ in doc), dtype=np.int64, count=len(doc))
+        counts = np.fromiter((c for _, c in doc), dtype=np.float64, count=len(doc))
+        words = counts @ logsumexp(elog_theta[:, None] + elog_beta[:, ids], axis=0) if len(doc) else 0.0
+        bounds[d] = (words + np.sum((alpha - g) * elog_theta) + np.sum(gammaln(g) - gammaln(alpha))
+                     + gammaln(alpha.sum()) - gammaln(g.sum()))
+    topic_terms = model.bound([])
+    # gensim's bound indexes gamma per document and wants each as a 1 x K row
+    expected = model.bound(test_docs, gamma=gamma[:, None, :])
+    if not np.isclose(bounds.sum() + topic_terms, expected, rtol=1e-9, atol=1e-6):
+        raise AssertionError(f"per-document bounds disagree with gensim: "
+                             f"{bounds.sum() + topic_terms} vs {expected}")
+    return bounds

@@ -33,9 +33,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from w2vx._archive import ModelFileError, load_archive, require_arrays, save_archive
-
 from . import _gsm_fast
+from .io import ModelFileError, load_model, require_arrays, save_model
 from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
                      is_single_bow, iter_chunks, num_terms_from_id2word)
 
@@ -335,7 +334,8 @@ class GSM:
         Widths of the encoder MLP's hidden layers (may be empty).
     activation : {"relu", "tanh", "softplus", "sigmoid"}
     embedding_size : int, optional
-        H, the size of topic and word vectors (default: ``max(num_topics, 64)``).
+        H, the size of topic and word vectors (default: ``max(num_topics, 128)``;
+        below K the topic-word logits cannot have full rank).
     encoder_input : {"log1p", "counts", "frequencies"}
         What the encoder reads: ``log(1 + count)`` (default; raw counts of long
         documents make the first layer's activations and gradients huge),
@@ -345,7 +345,11 @@ class GSM:
         Passes over the corpus per ``update`` call.
     batch_size : int
     learning_rate : float
-        Adam's step size.
+        Adam's step size at the start of each ``update`` call.
+    min_learning_rate : float, optional
+        If given, the step size falls linearly, step by step, from
+        ``learning_rate`` to this value over the epochs of each ``update`` call
+        (as gensim's ``alpha``/``min_alpha``); None keeps it constant.
     clip_norm : float or None
         Gradients (of the per-document mean loss) are rescaled to at most this
         global L2 norm; None disables clipping.
@@ -394,7 +398,8 @@ class GSM:
     def __init__(self, corpus: Any = None, num_topics: int = 50, id2word: Any = None,
                  hidden_sizes: Sequence[int] = (256,), activation: str = "relu",
                  embedding_size: int | None = None, encoder_input: str = "log1p",
-                 epochs: int = 100, batch_size: int = 64, learning_rate: float = 2e-3,
+                 epochs: int = 150, batch_size: int = 200, learning_rate: float = 3e-3,
+                 min_learning_rate: float | None = 3e-4,
                  clip_norm: float | None = 100.0, kl_weight: float = 1.0,
                  prior_mean: float = 0.0, prior_variance: float = 1.0,
                  eval_samples: int = 20, heldout_corpus: Any = None, eval_every: int = 1,
@@ -409,11 +414,14 @@ class GSM:
             raise ValueError(f"encoder_input must be one of {ENCODER_INPUTS}, got {encoder_input!r}")
         self.activation = activation
         self.encoder_input = encoder_input
-        self.embedding_size = (max(self.num_topics, 64) if embedding_size is None
+        self.embedding_size = (max(self.num_topics, 128) if embedding_size is None
                                else _check_int("embedding_size", embedding_size, 1))
         self.epochs = _check_int("epochs", epochs, 0)
         self.batch_size = _check_int("batch_size", batch_size, 1)
         self.learning_rate = check_positive_finite("learning_rate", learning_rate)
+        self.min_learning_rate = (None if min_learning_rate is None else
+                                  check_positive_finite("min_learning_rate", min_learning_rate,
+                                                        allow_zero=True))
         self.clip_norm = None if clip_norm is None else check_positive_finite("clip_norm", clip_norm)
         self.kl_weight = check_positive_finite("kl_weight", kl_weight, allow_zero=True)
         self.prior_mean = float(prior_mean)
@@ -517,6 +525,10 @@ class GSM:
     def _train(self, x: sp.csr_matrix, heldout_x: sp.csr_matrix | None, epochs: int) -> None:
         """The training loop: epochs of shuffled minibatches, clipped Adam steps, evaluation."""
         n_docs = x.shape[0]
+        steps_per_epoch = -(-n_docs // self.batch_size)
+        final_rate = self.learning_rate if self.min_learning_rate is None else self.min_learning_rate
+        rate_slope = (final_rate - self.learning_rate) / max(epochs * steps_per_epoch - 1, 1)
+        step_no = 0
         best, best_params, stale = math.inf, None, 0
         beta1, beta2, adam_eps = 0.9, 0.999, 1e-8
         for _ in range(epochs):
@@ -539,7 +551,9 @@ class GSM:
                     scale = self.clip_norm / grad_norm
                 self.adam_steps += 1
                 t = self.adam_steps
-                step = self.learning_rate * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                rate = self.learning_rate + rate_slope * step_no
+                step_no += 1
+                step = rate * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
                 _gsm_fast.adam_update(self.params.flat, self._grads.flat, self._adam_m,
                                       self._adam_v, scale, step, beta1, beta2,
                                       adam_eps * math.sqrt(1 - beta2 ** t), self.threads)
@@ -622,13 +636,29 @@ class GSM:
         elbo, _ = self._elbo(x, self.eval_samples)
         return float(elbo.sum() / words)
 
-    def inference(self, chunk: Any) -> np.ndarray:
-        """Topic proportions theta (n x K, rows sum to 1) from the posterior mean z = mu."""
+    def inference(self, chunk: Any, collect_sstats: bool = False) -> tuple[np.ndarray, None]:
+        """Topic proportions of each document, from the posterior mean z = mu (no sampling).
+
+        Parameters
+        ----------
+        chunk : list of bag-of-words documents or scipy sparse matrix
+        collect_sstats : bool
+            Must be False: GSM has no LDA sufficient statistics (the argument
+            exists so code written for ``LdaModel.inference`` runs unchanged).
+
+        Returns
+        -------
+        theta : ndarray, shape (len(chunk), K), float64, rows summing to 1
+        None
+            In the place of LdaModel's sufficient statistics.
+        """
+        if collect_sstats:
+            raise NotImplementedError("GSM has no LDA sufficient statistics; use collect_sstats=False")
         x = self._cast(as_chunk(chunk, self.num_terms))
         if x.shape[0] == 0:
-            return np.zeros((0, self.num_topics))
+            return np.zeros((0, self.num_topics)), None
         _, theta = self._elbo(x, 0)
-        return theta.astype(np.float64)
+        return theta.astype(np.float64), None
 
     # ----------------------------------------------------------- gensim API
     def get_topics(self) -> np.ndarray:
@@ -687,7 +717,7 @@ class GSM:
             return TransformedCorpus(self, bow, **extra)
         threshold = self.minimum_probability if minimum_probability is None else minimum_probability
         threshold = max(check_positive_finite("minimum_probability", threshold, allow_zero=True), 1e-8)
-        theta = self.inference([list(bow)])[0]
+        theta = self.inference([list(bow)])[0][0]
         return [(k, float(p)) for k, p in enumerate(theta) if p >= threshold]
 
     def __getitem__(self, bow: Any) -> Any:
@@ -703,7 +733,12 @@ class GSM:
         list of (list of (probability, word), coherence), most coherent first.
         """
         from gensim.models import CoherenceModel
-        dictionary = self.id2word if dictionary is None else dictionary
+        if dictionary is None:
+            dictionary = self.id2word
+            if not hasattr(dictionary, "token2id"):     # a plain {id: word} mapping
+                from gensim.corpora import Dictionary
+                plain, dictionary = dictionary, Dictionary()
+                dictionary.token2id = {word: i for i, word in plain.items()}
         topics = [self.get_topic_terms(k, topn) for k in range(self.num_topics)]
         tokens = [[dictionary[i] for i, _ in t] for t in topics]
         scores = CoherenceModel(topics=tokens, corpus=corpus, texts=texts, dictionary=dictionary,
@@ -720,7 +755,8 @@ class GSM:
 
     # -------------------------------------------------------------- save/load
     _CONFIG = ("num_topics", "num_terms", "hidden_sizes", "activation", "embedding_size",
-               "encoder_input", "epochs", "batch_size", "learning_rate", "clip_norm",
+               "encoder_input", "epochs", "batch_size", "learning_rate", "min_learning_rate",
+               "clip_norm",
                "kl_weight", "prior_mean", "prior_variance", "eval_samples", "eval_every",
                "early_stopping_patience", "minimum_probability", "threads", "adam_steps")
 
@@ -728,23 +764,22 @@ class GSM:
         """Write the model (parameters, Adam state, vocabulary, history) without pickle."""
         meta = {name: getattr(self, name) for name in self._CONFIG}
         meta.update(dtype=self.dtype.name, history=self.history,
-                    rng_state=self._rng.bit_generator.state, eval_seed=self._eval_seed,
-                    vocabulary=[[int(i), str(self.id2word[i])] for i in self.id2word.keys()])
+                    rng_state=self._rng.bit_generator.state, eval_seed=self._eval_seed)
         arrays = {f"param/{name}": arr for name, arr in self.params.views.items()}
         arrays.update({"adam_m": self._adam_m, "adam_v": self._adam_v})
-        save_archive(fname, MODEL_KIND, arrays, meta)
+        save_model(fname, MODEL_KIND, arrays, meta, id2word=self.id2word)
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> "GSM":
         """Read a model written by :meth:`save`; never unpickles."""
-        arrays, meta = load_archive(fname, MODEL_KIND)
+        arrays, meta, id2word, _ = load_model(fname, MODEL_KIND)
         try:
-            words = {int(i): str(w) for i, w in meta["vocabulary"]}
-            model = cls(num_topics=meta["num_topics"], id2word=words,
+            model = cls(num_topics=meta["num_topics"], id2word=id2word,
                         hidden_sizes=meta["hidden_sizes"], activation=meta["activation"],
                         embedding_size=meta["embedding_size"], encoder_input=meta["encoder_input"],
                         epochs=meta["epochs"], batch_size=meta["batch_size"],
-                        learning_rate=meta["learning_rate"], clip_norm=meta["clip_norm"],
+                        learning_rate=meta["learning_rate"],
+                        min_learning_rate=meta["min_learning_rate"], clip_norm=meta["clip_norm"],
                         kl_weight=meta["kl_weight"], prior_mean=meta["prior_mean"],
                         prior_variance=meta["prior_variance"], eval_samples=meta["eval_samples"],
                         eval_every=meta["eval_every"],
@@ -769,16 +804,4 @@ class GSM:
         model.history = list(meta["history"])
         model._eval_seed = int(meta["eval_seed"])
         model._rng.bit_generator.state = meta["rng_state"]
-        model.id2word = _dictionary_from(words)
         return model
-
-
-def _dictionary_from(words: dict[int, str]) -> Any:
-    """A gensim Dictionary for ``{id: word}`` when words are unique (CoherenceModel needs one)."""
-    from gensim.corpora import Dictionary
-    if len(set(words.values())) != len(words):
-        return words
-    dictionary = Dictionary()
-    dictionary.token2id = {w: i for i, w in words.items()}
-    dictionary.id2token = dict(words)
-    return dictionary

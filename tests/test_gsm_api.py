@@ -57,7 +57,7 @@ def test_show_and_print_topics(model, caplog):
 
 def test_document_topics_and_getitem(model, corpus):
     doc = corpus[0]
-    theta = model.inference([doc])[0]
+    theta = model.inference([doc])[0][0]
     everything = model.get_document_topics(doc, minimum_probability=0.0)
     np.testing.assert_allclose([p for _, p in everything], theta, rtol=1e-6)
     above = model.get_document_topics(doc, minimum_probability=0.3)
@@ -80,7 +80,7 @@ def test_sparse_input_trains_like_bag_of_words(corpus, dictionary):
     from_bow = GSM(corpus, **settings)
     from_csr = GSM(matrix, **settings)
     np.testing.assert_array_equal(from_bow.params.flat, from_csr.params.flat)
-    np.testing.assert_allclose(from_bow.inference(matrix[:4]), from_bow.inference(corpus[:4]))
+    np.testing.assert_allclose(from_bow.inference(matrix[:4])[0], from_bow.inference(corpus[:4])[0])
 
 
 def test_one_shot_generator_is_read_once(corpus, dictionary):
@@ -125,7 +125,8 @@ def test_save_load_round_trip_and_resume(tmp_path, corpus, dictionary):
     model.save(path)
     loaded = GSM.load(path)
     np.testing.assert_array_equal(loaded.get_topics(), model.get_topics())
-    np.testing.assert_array_equal(loaded.inference(corpus[:5]), model.inference(corpus[:5]))
+    np.testing.assert_array_equal(loaded.inference(corpus[:5])[0], model.inference(corpus[:5])[0])
+    assert type(loaded.id2word) is type(dictionary) and loaded.id2word.token2id == dictionary.token2id
     assert loaded.perplexity(corpus) == model.perplexity(corpus)
     assert loaded.history == model.history
     assert loaded.show_topic(0) == model.show_topic(0)
@@ -157,3 +158,9 @@ def test_vocabulary_inferred_from_a_generator_without_losing_it(corpus, dictiona
     model = GSM((doc for doc in corpus), num_topics=2, hidden_sizes=(8,), epochs=2, random_state=0)
     assert model.num_terms == len(dictionary) and len(model.history) == 2
     assert model.show_topic(0, topn=1)[0][0] in {str(i) for i in range(len(dictionary))}
+
+
+def test_top_topics_without_a_dictionary(corpus):
+    model = GSM(corpus, num_topics=2, hidden_sizes=(8,), epochs=2, random_state=0)
+    ranked = model.top_topics(corpus=corpus, topn=3)
+    assert len(ranked) == 2 and all(np.isfinite(s) for _, s in ranked)

@@ -30,8 +30,9 @@ def hellinger(p, q):
 
 
 def small_model(docs, **kwargs):
+    # a corpus this small needs more, smaller steps per epoch than the 20News defaults
     settings = dict(num_topics=NUM_TOPICS, id2word=VOCAB, hidden_sizes=(64,), epochs=100,
-                    random_state=0)
+                    batch_size=64, learning_rate=2e-3, min_learning_rate=None, random_state=0)
     settings.update(kwargs)
     return GSM(docs, **settings)
 
@@ -49,7 +50,8 @@ def test_planted_topics_are_recovered(seed):
 def test_theta_rows_are_on_the_simplex():
     _, docs = planted_corpus(3, num_docs=300)
     model = small_model(docs, epochs=5)
-    theta = model.inference(docs + [[]])
+    theta, no_sstats = model.inference(docs + [[]])
+    assert no_sstats is None                    # LdaModel.inference's (gamma, sstats) shape
     assert theta.shape == (301, NUM_TOPICS)
     assert np.all(theta >= 0) and np.all(np.isfinite(theta))
     np.testing.assert_allclose(theta.sum(axis=1), 1.0, atol=1e-6)
@@ -109,4 +111,15 @@ def test_odd_but_valid_input_keeps_parameters_finite(docs, num_terms):
     assert topics.shape == (3, num_terms)
     np.testing.assert_allclose(topics.sum(axis=1), 1.0, atol=1e-6)
     assert np.isfinite(model.perplexity(docs))
-    assert np.all(np.isfinite(model.inference(docs)))
+    assert np.all(np.isfinite(model.inference(docs)[0]))
+
+
+def test_learning_rate_falls_linearly_to_its_minimum():
+    _, docs = planted_corpus(7, num_docs=200)
+    constant = small_model(docs, epochs=3)
+    same = small_model(docs, epochs=3, min_learning_rate=2e-3)     # the start rate: constant
+    np.testing.assert_array_equal(constant.params.flat, same.params.flat)
+    # a rate falling to zero moves the parameters less than a constant one
+    start = small_model(docs, epochs=0).params.flat
+    falling = small_model(docs, epochs=3, min_learning_rate=0.0)
+    assert 0 < np.abs(falling.params.flat - start).sum() < np.abs(constant.params.flat - start).sum()
