@@ -3,5 +3,6 @@
 ``from ldax import LdaModel`` is a drop-in for ``gensim.models.LdaModel``.
 """
 from .lda import LdaModel, LdaMulticore, LdaState
+from .gsm import GSM
 
-__all__ = ["LdaModel", "LdaMulticore", "LdaState"]
+__all__ = ["LdaModel", "LdaMulticore", "LdaState", "GSM"]
