@@ -49,7 +49,15 @@ def run_repeated(func: Callable[..., dict], repeats: int, *args: Any, **kwargs: 
 
     The individual values are kept under ``<name>_runs``.
     """
-    runs = [run_isolated(func, *args, **kwargs) for _ in range(repeats)]
+    return merge_runs([run_isolated(func, *args, **kwargs) for _ in range(repeats)])
+
+
+def merge_runs(runs: list[dict]) -> dict:
+    """Merge the dicts of repeated runs: numbers become medians, anything else the first run's.
+
+    The individual numbers are kept under ``<name>_runs`` when there are several runs.
+    """
+    repeats = len(runs)
     merged: dict[str, Any] = {}
     for key in runs[0]:
         values = [r[key] for r in runs]
@@ -61,6 +69,59 @@ def run_repeated(func: Callable[..., dict], repeats: int, *args: Any, **kwargs: 
             merged[key] = values[0]
     merged["repeats"] = repeats
     return merged
+
+
+class TreeMemorySampler:
+    """Peak memory of this process and all its children while a block runs (MB).
+
+    ``ru_maxrss`` covers one process over its whole life (data loading
+    included) and misses worker processes (gensim's LdaMulticore,
+    scikit-learn's joblib workers).  This samples, every ``interval``
+    seconds in a background thread, the summed *proportional* set size
+    (PSS) of the process tree: pages shared between a forked worker and its
+    parent are counted once, not once per process as summed RSS would.
+    Spikes shorter than ``interval`` can be missed.
+
+    Examples
+    --------
+    >>> with TreeMemorySampler() as mem:
+    ...     train()
+    >>> mem.peak_mb
+    """
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak_mb = 0.0
+
+    def _sample(self) -> float:
+        import psutil
+        total = 0
+        for proc in [self._proc, *self._proc.children(recursive=True)]:
+            try:
+                info = proc.memory_full_info()
+                total += getattr(info, "pss", info.rss)
+            except psutil.Error:        # a worker exited between listing and reading
+                pass
+        return total / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self._sample())
+
+    def __enter__(self) -> "TreeMemorySampler":
+        import threading
+        import psutil
+        self._proc = psutil.Process()
+        self.peak_mb = self._sample()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self._sample())
 
 
 def machine_info() -> dict:
