@@ -34,7 +34,7 @@ from typing import Any, Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from w2vx._spark import column_rdd, require_pyspark
+from w2vx._spark import column_rdd, require_pyspark, run_job
 
 from . import _estep
 from .corpus import check_positive_finite, csr_from_bow, num_terms_from_id2word
@@ -88,28 +88,6 @@ def _partition_blocks(index: int, items: Iterator[Any], num_terms: int,
                csr_from_bow(buffer, num_terms, where=f"partition {index}"))
 
 
-def _spark_error(exc: Exception) -> Exception:
-    """The Python exception an executor raised, re-created on the driver when recognisable."""
-    text = str(exc)
-    for kind in (ValueError, TypeError):
-        marker = f"{kind.__name__}: "
-        at = text.rfind(marker)
-        if at >= 0:
-            return kind(text[at + len(marker):].strip().splitlines()[0])
-    return exc
-
-
-def _collect_checked(rdd: Any) -> list:
-    """``rdd.collect()``, raising an executor's ValueError/TypeError as itself."""
-    try:
-        return rdd.collect()
-    except Exception as exc:  # Py4J / PythonException wrap the executor's error
-        error = _spark_error(exc)
-        if error is exc:
-            raise
-        raise error from None
-
-
 def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
                   block_size: int = DEFAULT_BLOCK_SIZE) -> Any:
     """Validated CSR blocks of a DataFrame vector column or an RDD of documents, cached.
@@ -146,7 +124,7 @@ def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
     rdd = column_rdd(data, column)
     blocks = rdd.mapPartitionsWithIndex(
         functools.partial(_partition_blocks, num_terms=num_terms, block_size=block_size)).persist()
-    total_docs = sum(_collect_checked(blocks.map(lambda pair: pair[1].shape[0])))
+    total_docs = sum(run_job(blocks.map(lambda pair: pair[1].shape[0]).collect))
     if total_docs == 0:
         blocks.unpersist()
         raise ValueError("the corpus is empty (no documents)")
@@ -161,13 +139,7 @@ def _num_terms_of(rdd: Any) -> int:
         if hasattr(item, "toArray"):
             return int(item.toArray().shape[0])
         return max((int(w) + 1 for w, _ in item), default=0)
-    try:
-        largest = rdd.map(top).fold(0, max)
-    except Exception as exc:
-        error = _spark_error(exc)
-        if error is exc:
-            raise
-        raise error from None
+    largest = run_job(lambda: rdd.map(top).fold(0, max))
     if largest <= 0:
         raise ValueError("cannot infer the vocabulary from an empty corpus; pass id2word")
     return largest

@@ -13,7 +13,7 @@ machine (``local[N]``) the executors are Python workers of this installation.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 def require_pyspark() -> Any:
@@ -76,6 +76,26 @@ def local_session(cores: int = 2, app_name: str = "gensimx", log_level: str = "E
                            f"JAVA_HOME set?): {exc}") from exc
     session.sparkContext.setLogLevel(log_level)
     return session
+
+
+def run_job(action: Callable[[], Any]) -> Any:
+    """Run a Spark action, re-raising an executor's ValueError/TypeError as itself.
+
+    Spark wraps an exception raised in a Python worker into a Py4J/
+    ``PythonException`` whose text ends with the worker's traceback; the
+    user's bad input (an id out of range, a non-string token) should reach
+    the caller as the ValueError or TypeError it is, with its message.
+    """
+    try:
+        return action()
+    except Exception as exc:
+        text = str(exc)
+        for kind in (ValueError, TypeError):
+            at = text.rfind(f"{kind.__name__}: ")
+            if at >= 0:
+                message = text[at + len(kind.__name__) + 2:].strip().splitlines()
+                raise kind(message[0] if message else text) from None
+        raise
 
 
 def column_rdd(data: Any, column: str) -> Any:

@@ -1,0 +1,108 @@
+"""w2vx on Spark: a real local SparkSession (local[2], 127.0.0.1, UI off); fails, never skips."""
+import numpy as np
+import pytest
+
+from w2vx import Word2Vec
+from w2vx._spark import local_session
+from w2vx.spark import train_word2vec
+
+GROUPS = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    return local_session(2)
+
+
+def planted_sentences(n: int = 600, seed: int = 0) -> list[list[str]]:
+    """Sentences of 12 words from one group each: words of a group share all their contexts."""
+    rng = np.random.RandomState(seed)
+    return [[str(w) for w in rng.choice(GROUPS[rng.randint(2)], 12)] for _ in range(n)]
+
+
+def group_margin(model: Word2Vec) -> float:
+    """Mean similarity within a group minus mean similarity across groups."""
+    vectors = {w: model.wv[w] / np.linalg.norm(model.wv[w]) for g in GROUPS for w in g}
+    within = [vectors[a] @ vectors[b] for g in GROUPS for a in g for b in g if a < b]
+    across = [vectors[a] @ vectors[b] for a in GROUPS[0] for b in GROUPS[1]]
+    return float(np.mean(within) - np.mean(across))
+
+
+@pytest.mark.parametrize("sg,hs,negative,parts", [(1, 1, 0, 1), (1, 0, 5, 2), (0, 0, 5, 2),
+                                                  (0, 1, 0, 2)])
+def test_every_mode_learns_the_planted_groups(spark, sg, hs, negative, parts):
+    sentences = planted_sentences()
+    model = train_word2vec(spark.sparkContext.parallelize(sentences, parts), sg=sg, hs=hs,
+                           negative=negative, vector_size=16, window=3, min_count=1, epochs=3,
+                           sample=0, seed=3)
+    assert len(model.wv) == 16
+    assert model.wv.get_vecattr("a0", "count") == sum(s.count("a0") for s in sentences)
+    untrained = Word2Vec(vector_size=16, min_count=1, seed=3)
+    untrained.build_vocab(sentences)
+    assert abs(group_margin(untrained)) < 0.3
+    assert group_margin(model) > 0.5
+    # a word's nearest neighbours are words of its own group
+    assert all(w.startswith("a") for w, _ in model.wv.most_similar("a0", topn=5))
+
+
+def test_one_partition_matches_local_training_quality(spark):
+    sentences = planted_sentences(seed=1)
+    params = dict(sg=1, hs=0, negative=5, vector_size=16, window=3, min_count=1, epochs=2, seed=5)
+    ours = train_word2vec(spark.sparkContext.parallelize(sentences, 1), **params)
+    local = Word2Vec(sentences, workers=1, **params)
+    # same vocabulary, counts and initial vectors (the driver builds them like the local model)
+    assert ours.wv.index_to_key == local.wv.index_to_key
+    np.testing.assert_array_equal(ours.wv.expandos["count"], local.wv.expandos["count"])
+    assert abs(group_margin(ours) - group_margin(local)) < 0.15
+
+
+def test_seeded_and_learns_with_any_partitioning(spark):
+    sentences = planted_sentences(seed=2)
+    sc = spark.sparkContext
+    params = dict(sg=1, hs=1, negative=0, vector_size=16, window=3, min_count=1, epochs=2, seed=9)
+    first = train_word2vec(sc.parallelize(sentences, 2), **params)
+    again = train_word2vec(sc.parallelize(sentences, 2), **params)
+    np.testing.assert_array_equal(first.wv.vectors, again.wv.vectors)
+    np.testing.assert_array_equal(first.syn1, again.syn1)
+    other_seed = train_word2vec(sc.parallelize(sentences, 2), **{**params, "seed": 10})
+    assert not np.array_equal(first.wv.vectors, other_seed.wv.vectors)
+    frame = spark.createDataFrame([(s,) for s in sentences], ["words"])
+    one = train_word2vec(frame, "words", num_partitions=1, **params)
+    # averaging P partitions' changes moves each row about 1/P as far per iteration
+    # (MLlib's scheme too): both learn the groups, one partition further
+    assert group_margin(first) > 0.5
+    assert group_margin(one) > group_margin(first)
+
+
+def test_output_is_an_ordinary_w2vx_model(spark, tmp_path):
+    sentences = planted_sentences(n=200, seed=4)
+    model = train_word2vec(spark.sparkContext.parallelize(sentences, 2), vector_size=8,
+                           min_count=1, epochs=1, seed=1)
+    model.save(str(tmp_path / "w2v.npz"))
+    loaded = Word2Vec.load(str(tmp_path / "w2v.npz"))
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    assert model.to_gensim().wv.most_similar("a1", topn=3)
+    model.train(sentences, total_examples=len(sentences), epochs=1)  # training continues locally
+
+
+def test_bad_input_raises_clear_errors(spark):
+    sc = spark.sparkContext
+    with pytest.raises(TypeError, match="list of string tokens"):
+        train_word2vec(sc.parallelize([["a", "b"], "a plain string"], 2), min_count=1)
+    with pytest.raises(TypeError, match="list of string tokens"):
+        train_word2vec(sc.parallelize([["a", 3]], 1), min_count=1)
+    with pytest.raises(ValueError, match="empty"):
+        train_word2vec(sc.parallelize([[], []], 2), min_count=1)
+    with pytest.raises(ValueError, match="min_count"):
+        train_word2vec(sc.parallelize([["a", "b"]], 1), min_count=5)
+    with pytest.raises(ValueError, match="vector_size"):
+        train_word2vec(sc.parallelize([["a"]], 1), vector_size=0)
+    with pytest.raises(ValueError, match="hs"):
+        train_word2vec(sc.parallelize([["a"]], 1), hs=0, negative=0)
+    with pytest.raises(ValueError, match="num_partitions"):
+        train_word2vec(sc.parallelize([["a"]], 1), num_partitions=0)
+    frame = spark.createDataFrame([(["a", "b"],)], ["words"])
+    with pytest.raises(ValueError, match="no column"):
+        train_word2vec(frame, "tokens")
+    with pytest.raises(TypeError, match="DataFrame or RDD"):
+        train_word2vec([["a", "b"]])
