@@ -17,8 +17,9 @@ documents by the one shared evaluator ``topic_metrics.lda_heldout_bound``,
 fed MLlib's ``topicsMatrix()`` (its variational lambda, V x K, transposed) and
 ``estimatedDocConcentration()``, and ldax's lambda and alpha.
 
-Peak RSS: the largest resident set of the whole process tree (this driver,
-the JVM and its Python workers), sampled every 0.1 s during each fit.
+Peak memory: ``harness.TreeMemorySampler``, the summed proportional set size
+of the whole process tree (this driver, the JVM and its Python workers),
+sampled every 0.1 s during each fit.
 
 word2vec (``--part w2v``): the IMDB reviews (50,000 lines, 11.5M tokens)
 tokenised by whitespace into a DataFrame column of string arrays, 1 and 2
@@ -35,20 +36,17 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import statistics
 import sys
-import threading
 import time
 from typing import Any, Callable
 
 import numpy as np
-import psutil
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from datasets import imdb_text_path, load_20news_bow  # noqa: E402
-from harness import markdown_table, write_results  # noqa: E402
+from harness import TreeMemorySampler, markdown_table, merge_runs, write_results  # noqa: E402
 from topic_metrics import lda_heldout_bound  # noqa: E402
 
 from w2vx._spark import local_session  # noqa: E402
@@ -56,60 +54,13 @@ from w2vx._spark import local_session  # noqa: E402
 K = 50
 
 
-class PeakRss:
-    """Peak resident set size (MB) of this process and all its descendants while active."""
-
-    def __init__(self, interval: float = 0.1) -> None:
-        self.interval, self.peak, self._stop = interval, 0.0, threading.Event()
-
-    def _total(self) -> float:
-        me = psutil.Process()
-        total = 0
-        for proc in [me] + me.children(recursive=True):
-            try:
-                total += proc.memory_info().rss
-            except psutil.Error:
-                pass
-        return total / 2 ** 20
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._total())
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "PeakRss":
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._total())
-
-
 def timed(fit: Callable[[], Any]) -> tuple[Any, float, float]:
-    """(result, seconds, peak RSS MB of the process tree) of one call."""
-    with PeakRss() as rss:
+    """(result, seconds, peak memory MB of the process tree: driver, JVM, Python workers)."""
+    with TreeMemorySampler(interval=0.1) as memory:
         start = time.perf_counter()
         result = fit()
         seconds = time.perf_counter() - start
-    return result, seconds, rss.peak
-
-
-def median_row(runs: list[dict]) -> dict:
-    """Numeric fields as medians, with each run's values under ``<name>_runs``."""
-    row: dict[str, Any] = {}
-    for key, value in runs[0].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values = [r[key] for r in runs]
-            row[key] = statistics.median(values)
-            if len(runs) > 1:
-                row[f"{key}_runs"] = values
-        else:
-            row[key] = value
-    row["repeats"] = len(runs)
-    return row
+    return result, seconds, memory.peak_mb
 
 
 # ------------------------------------------------------------------ LDA
@@ -164,10 +115,10 @@ def bench_lda(spark: Any, passes_list: list[int], rates: list[float], repeats: i
                     runs.append({"contender": name, "subsampling_rate": rate, "passes": passes,
                                  "max_iter": max_iter, "seconds": seconds,
                                  "docs_per_s": docs / seconds, "heldout_bound": bound,
-                                 "peak_rss_mb": rss})
+                                 "peak_mem_mb": rss})
                     print(f"lda {name} rate={rate} passes={passes} iter={max_iter}: "
-                          f"{seconds:.1f}s bound={bound:.4f} rss={rss:.0f}MB", flush=True)
-                rows.append(median_row(runs))
+                          f"{seconds:.1f}s bound={bound:.4f} mem={rss:.0f}MB", flush=True)
+                rows.append(merge_runs(runs))
             mllib, ours = rows[-2], rows[-1]
             ours["speedup_vs_mllib"] = mllib["seconds"] / ours["seconds"]
             ours["bound_minus_mllib"] = ours["heldout_bound"] - mllib["heldout_bound"]
@@ -181,7 +132,7 @@ LDA_COLUMNS = [("contender", "contender", ""), ("subsampling_rate", "subsampling
                ("heldout_bound", "held-out bound", ".4f"),
                ("speedup_vs_mllib", "speed-up vs MLlib", ".2f"),
                ("bound_minus_mllib", "bound - MLlib's", "+.4f"),
-               ("peak_rss_mb", "peak RSS MB (tree)", ".0f")]
+               ("peak_mem_mb", "peak PSS MB (tree)", ".0f")]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -190,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--passes", default="1,2,5", help="LDA: passes' worth of documents")
     parser.add_argument("--rates", default="0.05,0.2", help="LDA: subsamplingRate values")
-    parser.add_argument("--partitions", type=int, default=2)
+    parser.add_argument("--partitions", type=int, default=2, help="LDA: partitions")
+    parser.add_argument("--w2v-modes", default="sg-hs,sg-neg5-sample",
+                        help=f"word2vec: w2vx modes among {sorted(W2V_MODES)}")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. .quick)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -207,18 +160,114 @@ def main(argv: list[str] | None = None) -> None:
         header = (f"# ldax on Spark vs MLlib online LDA: 20 Newsgroups BoW, K={K}, local[2], "
                   f"{args.partitions} partitions\n\nMedians of {args.repeats} runs; held-out "
                   f"per-word bound (natural log, higher is better) on the 7,487 test documents by "
-                  f"topic_metrics.lda_heldout_bound.  Peak RSS is the whole process tree (driver, "
-                  f"JVM, Python workers).  Shared 2-core machine: figures carry its noise.\n\n")
+                  f"topic_metrics.lda_heldout_bound.  Peak memory is the PSS of the whole process "
+                  f"tree (driver, JVM, Python workers).  Shared 2-core machine: figures carry its noise.\n\n")
         path = write_results(f"spark_lda{args.tag}", {"settings": settings, "rows": rows},
                              header + table)
         print(path.read_text(), flush=True)
     if args.part in ("w2v", "all"):
-        bench_w2v(spark, args)
+        rows = bench_w2v(spark, args)
+        header = (f"# w2vx on Spark vs MLlib Word2Vec: IMDB reviews (11.55M tokens), local[2]\n\n"
+                  f"Settings: {W2V}, learning rate down to alpha * 1e-4 (MLlib's floor); MLlib "
+                  f"runs its only mode, skip-gram + hierarchical softmax without subsampling "
+                  f"('sg-hs'); w2vx runs the same, plus its default skip-gram mode as an extra "
+                  f"row.  Medians of {args.repeats} runs; Spearman rho from gensim's "
+                  f"evaluate_word_pairs.  Shared 2-core machine: figures carry its noise.\n\n")
+        path = write_results(f"spark_word2vec{args.tag}", {"settings": {**settings, **W2V},
+                                                            "rows": rows},
+                             header + markdown_table(rows, W2V_COLUMNS))
+        print(path.read_text(), flush=True)
     spark.stop()
 
 
-def bench_w2v(spark: Any, args: argparse.Namespace) -> None:
-    raise SystemExit("the word2vec part is not written yet")
+def imdb_frame(spark: Any) -> Any:
+    """The IMDB reviews as a DataFrame column ``tokens`` (array<string>), split in the JVM."""
+    from pyspark.sql import functions as F
+    frame = spark.read.text(str(imdb_text_path())).select(F.split("value", " ").alias("tokens"))
+    frame = frame.cache()
+    frame.count()
+    return frame
+
+
+def similarity_scores(keyed_vectors: Any) -> dict[str, float]:
+    """Spearman correlations on WordSim353 and SimLex-999 (gensim's evaluate_word_pairs)."""
+    from gensim.test.utils import datapath
+    scores = {}
+    for name, file in (("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt")):
+        _, spearman, oov = keyed_vectors.evaluate_word_pairs(datapath(file))
+        scores[f"{name}_spearman"] = float(spearman.statistic)
+        scores[f"{name}_oov_pct"] = float(oov)
+    return scores
+
+
+W2V = dict(vector_size=100, window=5, min_count=5, alpha=0.025, epochs=1)
+
+
+def fit_mllib_w2v(frame: Any, partitions: int, seed: int) -> Any:
+    from gensim.models import KeyedVectors
+    from pyspark.ml.feature import Word2Vec as MLlibWord2Vec
+    model = MLlibWord2Vec(vectorSize=W2V["vector_size"], windowSize=W2V["window"],
+                          minCount=W2V["min_count"], stepSize=W2V["alpha"], maxIter=W2V["epochs"],
+                          numPartitions=partitions, seed=seed, inputCol="tokens",
+                          outputCol="vector").fit(frame)
+    rows = model.getVectors().collect()
+    vectors = KeyedVectors(W2V["vector_size"])
+    vectors.add_vectors([r["word"] for r in rows],
+                        np.array([r["vector"].toArray() for r in rows], dtype=np.float32))
+    return vectors
+
+
+def fit_w2vx_w2v(frame: Any, partitions: int, seed: int, mode: dict) -> Any:
+    from w2vx.spark import train_word2vec
+    # MLlib's learning rate falls to stepSize * 1e-4; so does ours here
+    model = train_word2vec(frame, "tokens", num_partitions=partitions, seed=seed,
+                           min_alpha=W2V["alpha"] * 1e-4, **W2V, **mode)
+    return model.wv
+
+
+#: MLlib's only mode (skip-gram, hierarchical softmax, no subsampling), and w2vx's default
+#: skip-gram setting (negative sampling, subsampling) as an extra row.
+W2V_MODES = {"sg-hs": dict(sg=1, hs=1, negative=0, sample=0.0),
+             "sg-neg5-sample": dict(sg=1, hs=0, negative=5, sample=1e-3)}
+
+
+def bench_w2v(spark: Any, args: argparse.Namespace) -> list[dict]:
+    frame = imdb_frame(spark)
+    words = 11_550_138  # tokens in the corpus (shared/data/README.md)
+    rows = []
+    for partitions in (1, 2):
+        contenders = [("mllib", "sg-hs")] + [("w2vx", mode) for mode in args.w2v_modes.split(",")]
+        for name, mode in contenders:
+            runs = []
+            for repeat in range(args.repeats):
+                seed = 1000 + repeat
+                if name == "mllib":
+                    fit = lambda: fit_mllib_w2v(frame, partitions, seed)  # noqa: E731
+                else:
+                    fit = lambda: fit_w2vx_w2v(frame, partitions, seed, W2V_MODES[mode])  # noqa: E731
+                vectors, seconds, memory = timed(fit)
+                run = {"contender": name, "mode": mode, "partitions": partitions,
+                       "seconds": seconds, "words_per_s": words * W2V["epochs"] / seconds,
+                       "vocab": len(vectors), **similarity_scores(vectors), "peak_mem_mb": memory}
+                runs.append(run)
+                print(f"w2v {name} {mode} partitions={partitions}: {seconds:.1f}s "
+                      f"ws353={run['wordsim353_spearman']:.3f} "
+                      f"simlex={run['simlex999_spearman']:.3f} mem={memory:.0f}MB", flush=True)
+            rows.append(merge_runs(runs))
+        mllib = next(r for r in rows if r["contender"] == "mllib" and r["partitions"] == partitions)
+        for row in rows:
+            if row["partitions"] == partitions and row["contender"] == "w2vx":
+                row["speedup_vs_mllib"] = mllib["seconds"] / row["seconds"]
+    frame.unpersist()
+    return rows
+
+
+W2V_COLUMNS = [("contender", "contender", ""), ("mode", "mode", ""),
+               ("partitions", "partitions", ""), ("seconds", "fit s (median)", ".1f"),
+               ("words_per_s", "words/s", ".0f"), ("speedup_vs_mllib", "speed-up vs MLlib", ".2f"),
+               ("wordsim353_spearman", "WordSim353 rho", ".3f"),
+               ("simlex999_spearman", "SimLex-999 rho", ".3f"), ("vocab", "vocab", ""),
+               ("peak_mem_mb", "peak PSS MB (tree)", ".0f")]
 
 
 if __name__ == "__main__":
