@@ -47,7 +47,7 @@ cdef inline double digamma(double x) noexcept nogil:
     the generic path would cancel; elsewhere the recurrence
     psi(x) = psi(x + 1) - 1/x lifts x to >= 6 and the asymptotic series ends it.
     """
-    cdef double h, acc, inv, inv2, shift = 0.0
+    cdef double h, acc, inv, inv2, num, den, shift = 0.0
     cdef int n
     if not x > 0.0:
         return NAN
@@ -59,21 +59,25 @@ cdef inline double digamma(double x) noexcept nogil:
         for n in range(8, -1, -1):
             acc = acc * h + _ROOT_TAYLOR[n]
         return acc * h
-    # Pair the reciprocals of the recurrence: 1/a + 1/b = (a + b) / (a b)
-    # halves the number of divisions, the costliest part for small x.
-    while x < 6.0:
-        if x < 5.0:
-            shift += (2.0 * x + 1.0) / (x * (x + 1.0))
-            x += 2.0
-        else:
-            shift += 1.0 / x
+    if x < 1e-6:
+        # psi(x) = -1/x - euler + (pi^2 / 6) x + O(x^2)
+        return -1.0 / x - 0.5772156649015329 + 1.6449340668482264 * x
+    # Recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, its sum of reciprocals
+    # kept as one fraction num/den: one division instead of up to six.
+    if x < 6.0:
+        num = 0.0
+        den = 1.0
+        while x < 6.0:
+            num = num * x + den
+            den = den * x
             x += 1.0
+        shift = num / den
     inv = 1.0 / x
     inv2 = inv * inv
-    # ln x - 1/(2x) - sum_n B_2n / (2n x^2n), n = 1..7
+    # ln x - 1/(2x) - sum_n B_2n / (2n x^2n), n = 1..8
     return (log(x) - 0.5 * inv - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (
         1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (
-            691.0 / 32760 - inv2 * (1.0 / 12)))))))) - shift
+            691.0 / 32760 - inv2 * (1.0 / 12 - inv2 * (3617.0 / 8160))))))))) - shift
 
 
 def digamma_array(x):
@@ -215,11 +219,20 @@ cdef inline double _exp_elog_theta(const double* gammad, double* exp_elog_theta,
 
 
 cdef inline double _dot(const double* a, const double* b, Py_ssize_t K) noexcept nogil:
-    cdef double s = 0.0
-    cdef Py_ssize_t k
-    for k in range(K):
-        s += a[k] * b[k]
-    return s
+    """a . b with four independent partial sums: without -ffast-math the compiler keeps
+    one serial chain of additions, four chains run about four times faster."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t k = 0
+    while k + 4 <= K:
+        s0 += a[k] * b[k]
+        s1 += a[k + 1] * b[k + 1]
+        s2 += a[k + 2] * b[k + 2]
+        s3 += a[k + 3] * b[k + 3]
+        k += 4
+    while k < K:
+        s0 += a[k] * b[k]
+        k += 1
+    return (s0 + s1) + (s2 + s3)
 
 
 cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,

@@ -452,12 +452,17 @@ class LdaModel:
         return self.alpha
 
     def update_eta(self, lambdat: np.ndarray, rho: float) -> np.ndarray:
-        """One Newton step of a per-word eta towards the topics ``lambdat`` (K x V)."""
+        """One Newton step of a per-word eta towards the topics ``lambdat`` (K x V).
+
+        As in gensim, the learned eta is the model's ``eta`` (used by
+        :meth:`bound`) while ``state.eta``, which ``get_lambda`` adds to the
+        statistics to form the topics, keeps the initial prior; ldax keeps this
+        behaviour so that its updates equal gensim's.
+        """
         lambdat = np.asarray(lambdat, dtype=np.float64)
         N = float(lambdat.shape[0])
         logphat = dirichlet_expectation(lambdat).sum(axis=0) / N
         self.eta = update_dir_prior(self.eta, N, logphat, rho)
-        self.state.eta = self.eta
         return self.eta
 
     # ------------------------------------------------------------ state
@@ -496,9 +501,7 @@ class LdaModel:
         """Run the kernel on a validated chunk: (gamma, sstats_t or None, per-document bound or None)."""
         n_docs = chunk.shape[0]
         if initial_gamma is None:
-            # one seed per chunk from the model's RandomState; one stream per document from it
-            seed = int(self.random_state.randint(0, 2 ** 63, dtype=np.int64))
-            gamma = _estep.init_gamma(n_docs, self.num_topics, seed)
+            gamma = self._initial_gamma(n_docs)
         else:
             gamma = np.array(initial_gamma, dtype=np.float64, order="C")
             if gamma.shape != (n_docs, self.num_topics):
@@ -523,6 +526,16 @@ class LdaModel:
         logger.debug("%i/%i documents converged within %i iterations", converged, n_docs,
                      self.iterations if iterations is None else iterations)
         return gamma, sstats_t, doc_bound
+
+    def _initial_gamma(self, n_docs: int) -> np.ndarray:
+        """Gamma(100, 1/100) starting points of a chunk's E-step, ``(n_docs, K)``.
+
+        One seed per chunk is drawn from the model's RandomState, and document
+        ``d`` draws from its own stream seeded by (seed, d), so the values do not
+        depend on the number of threads.
+        """
+        seed = int(self.random_state.randint(0, 2 ** 63, dtype=np.int64))
+        return _estep.init_gamma(n_docs, self.num_topics, seed)
 
     def inference(self, chunk: Any, collect_sstats: bool = False,
                   initial_gamma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -998,7 +1011,7 @@ class LdaModel:
         meta = {name: getattr(self, name) for name in self._SETTINGS}
         meta.update(dtype=self.dtype.name, numdocs=int(self.state.numdocs))
         arrays = {"sstats_t": self.state.sstats_t, "exp_elog_beta_t": self._exp_elog_beta_t,
-                  "alpha": self.alpha, "eta": self.eta}
+                  "alpha": self.alpha, "eta": self.eta, "state_eta": self.state.eta}
         save_model(fname, self._kind, arrays, meta, id2word=self.id2word,
                    random_state=self.random_state)
 
@@ -1018,9 +1031,11 @@ class LdaModel:
             require_arrays(arrays, {"sstats_t": ((V, K), np.float64),
                                     "exp_elog_beta_t": ((V, K), np.float64),
                                     "alpha": ((K,), np.float64)}, path)
-            eta = arrays.get("eta")
-            if eta is None or eta.shape not in ((V,), (K, V)):
-                raise ModelFileError(f"{path}: array 'eta' is missing or has the wrong shape")
+            eta, state_eta = arrays.get("eta"), arrays.get("state_eta")
+            for array in (eta, state_eta):
+                if array is None or array.shape not in ((V,), (K, V)):
+                    raise ModelFileError(f"{path}: array 'eta' or 'state_eta' is missing or has "
+                                         f"the wrong shape")
             if id2word is None or num_terms_from_id2word(id2word) != V:
                 raise ModelFileError(f"{path}: id2word does not match {V} terms")
             model = cls.__new__(cls)
@@ -1037,6 +1052,7 @@ class LdaModel:
                 if not np.all(np.isfinite(array)) or np.any(array < 0):
                     raise ModelFileError(f"{path}: topic arrays hold negative or non-finite values")
             model.state.sstats_t[...] = arrays["sstats_t"]
+            model.state.eta = LdaModel.init_dir_prior(model, state_eta, "eta")[0]
             model.state.numdocs = int(meta["numdocs"])
             model._exp_elog_beta_t = np.ascontiguousarray(arrays["exp_elog_beta_t"])
             model.num_updates, model.num_steps = int(meta["num_updates"]), int(meta["num_steps"])
@@ -1070,6 +1086,7 @@ class LdaModel:
             random_state=np.random.RandomState(0), minimum_phi_value=self.minimum_phi_value,
             per_word_topics=self.per_word_topics, dtype=dtype)
         model.state.sstats[...] = self.state.sstats
+        model.state.eta = self.state.eta.astype(dtype)
         model.state.numdocs = self.state.numdocs
         model.expElogbeta = np.ascontiguousarray(self.expElogbeta, dtype=dtype)
         model.num_updates = self.num_updates
@@ -1097,6 +1114,7 @@ class LdaModel:
             minimum_phi_value=model.minimum_phi_value, per_word_topics=model.per_word_topics,
             callbacks=model.callbacks, dtype=model.dtype, workers=workers, **kwargs)
         ours.state.sstats = model.state.sstats
+        ours.state.eta = np.asarray(model.state.eta, dtype=np.float64)
         ours.state.numdocs = model.state.numdocs
         ours.expElogbeta = model.expElogbeta
         ours.num_updates = model.num_updates

@@ -1,0 +1,73 @@
+"""The E-step equals gensim's inference on the same topics and initial gamma."""
+import copy
+
+import numpy as np
+import pytest
+from gensim.models import LdaModel as GensimLda
+
+from _lda_helpers import GensimDraws, id2word_for, random_corpus, rel_err
+from ldax import LdaModel
+
+V, K = 40, 4
+
+
+@pytest.fixture(scope="module")
+def twin():
+    gensim_model = GensimLda(num_topics=K, id2word=id2word_for(V), random_state=1,
+                             dtype=np.float64, eval_every=None)
+    return gensim_model
+
+
+@pytest.mark.parametrize("iterations, threshold", [(50, 1e-3), (3, 1e-3), (0, 1e-3), (500, 1e-12)])
+def test_inference_equals_gensim_given_its_initial_gamma(twin, iterations, threshold):
+    corpus = random_corpus(60, V)
+    twin.iterations, twin.gamma_threshold = iterations, threshold
+    ours = LdaModel.from_gensim(twin, workers=2, eps=np.finfo(np.float64).eps)
+    start = copy.deepcopy(twin.random_state).gamma(100., 1. / 100., (len(corpus), K))
+    gamma_g, sstats_g = twin.inference(corpus, collect_sstats=True)
+    gamma_o, sstats_o = ours.inference(corpus, collect_sstats=True, initial_gamma=start)
+    assert gamma_o.shape == gamma_g.shape == (len(corpus), K)
+    assert sstats_o.shape == sstats_g.shape == (K, V)
+    assert rel_err(gamma_o, gamma_g) < 1e-5
+    assert rel_err(sstats_o, sstats_g) < 1e-5
+    gamma_n, sstats_n = ours.inference(corpus)
+    assert sstats_n is None and gamma_n.shape == (len(corpus), K)
+
+
+def test_estep_is_identical_for_one_and_two_threads():
+    corpus = random_corpus(300, V, seed=5)
+    models = [LdaModel(num_topics=K, id2word=id2word_for(V), random_state=7, workers=w)
+              for w in (1, 2)]
+    out = [m.inference(corpus, collect_sstats=True) for m in models]
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_bound_and_log_perplexity_equal_gensims():
+    """Same state, same per-document gamma: gensim's bound() and ours agree."""
+    corpus = random_corpus(50, V, seed=11)
+    gensim_model = GensimLda(corpus, num_topics=K, id2word=id2word_for(V), random_state=2,
+                             eval_every=None, iterations=0)   # float32, as gensim users run it
+    ours = LdaModel.from_gensim(gensim_model)
+    # with iterations=0 gensim's bound() scores its random starting gamma: draw the same
+    draws = copy.deepcopy(gensim_model.random_state).gamma(100., 1. / 100., (len(corpus), K))
+    expected = gensim_model.bound(corpus)
+    got = ours.bound(corpus, gamma=draws.astype(np.float32))
+    assert abs(got - expected) / abs(expected) < 1e-5
+    gensim_model.iterations = ours.iterations = 0
+    draws = copy.deepcopy(gensim_model.random_state).gamma(100., 1. / 100., (len(corpus), K))
+    words = sum(c for doc in corpus for _, c in doc)
+    expected = gensim_model.log_perplexity(corpus, total_docs=200)
+    got = (ours.bound(corpus, gamma=draws.astype(np.float32), subsample_ratio=200 / len(corpus))
+           / (200 / len(corpus) * words))
+    assert abs(got - expected) < 1e-5
+
+
+def test_log_perplexity_of_trained_model_matches_gensim_scoring():
+    corpus = random_corpus(200, V, seed=4)
+    ours = LdaModel(corpus, num_topics=K, id2word=id2word_for(V), random_state=0, passes=3,
+                    gamma_threshold=1e-8, iterations=400, eval_every=None)
+    theirs = ours.to_gensim()
+    theirs.iterations, theirs.gamma_threshold = 400, 1e-8
+    # different random starts, converged E-steps: equal up to the float32 of gensim
+    assert abs(ours.log_perplexity(corpus) - theirs.log_perplexity(corpus)) < 2e-3
