@@ -41,24 +41,21 @@ class UserError(Exception):
 
 
 # ------------------------------------------------------------------ argument types
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: a whole number >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _positive_float(text: str) -> float:
@@ -281,6 +278,18 @@ def train(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ parser
+ALIASES = {"passes": "--epochs", "epochs": "--passes", "chunksize": "--batch-size",
+           "batch_size": "--chunksize"}
+
+
+def _add_rounds_and_batch(group: Any, rounds: str, rounds_help: str, batch: str,
+                          batch_help: str) -> None:
+    """Passes/epochs and chunk/batch size, under the model's own names and the other model's."""
+    for dest, text in ((rounds, rounds_help), (batch, batch_help)):
+        group.add_argument("--" + dest.replace("_", "-"), ALIASES[dest], dest=dest,
+                           type=_positive_int, default=None, help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ldax", description="Train an ldax topic model (LDA or GSM) from text or an MmCorpus.",
@@ -325,10 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     lda = sub.add_parser("lda", parents=[common], help="variational LDA (ldax.LdaModel)",
                          description="Train ldax.LdaModel (gensim's LdaModel API, nogil E-step).")
     g = lda.add_argument_group("LDA")
-    g.add_argument("--passes", "--epochs", dest="passes", type=_positive_int, default=None,
-                   help="passes over the corpus (default 1)")
-    g.add_argument("--chunksize", "--batch-size", dest="chunksize", type=_positive_int,
-                   default=None, help="documents per update (default 2000)")
+    _add_rounds_and_batch(g, "passes", "passes over the corpus (default 1)",
+                          "chunksize", "documents per update (default 2000)")
     g.add_argument("--workers", type=_positive_int, default=None,
                    help="E-step threads (default: all cores)")
     g.add_argument("--alpha", type=_prior("symmetric", "asymmetric", "auto"), default=None,
@@ -350,10 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     gsm = sub.add_parser("gsm", parents=[common], help="NVDM-GSM neural topic model (ldax.GSM)",
                          description="Train ldax.GSM, the Gaussian softmax neural topic model.")
     g = gsm.add_argument_group("GSM")
-    g.add_argument("--epochs", "--passes", dest="epochs", type=_positive_int, default=None,
-                   help="epochs over the corpus")
-    g.add_argument("--batch-size", "--chunksize", dest="batch_size", type=_positive_int,
-                   default=None, help="documents per Adam step")
+    _add_rounds_and_batch(g, "epochs", "epochs over the corpus",
+                          "batch_size", "documents per Adam step")
     g.add_argument("--learning-rate", type=_positive_float, default=None, help="Adam's step size")
     g.add_argument("--hidden-sizes", type=_sizes, default=None,
                    help="encoder hidden layer widths, comma separated (e.g. 256,256)")
