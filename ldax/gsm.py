@@ -45,6 +45,11 @@ MODEL_KIND = "ldax.GSM"
 # underflow cannot produce -inf (a word the model gives ~0 probability).
 PROBABILITY_FLOOR = 1e-30
 _EVAL_CHUNK = 4096          # documents per block when scoring or inferring
+# Spread of the initial topic-word logits t_k . u_v.  Glorot-sized vectors give
+# ~0.04: every topic starts as the same near-uniform distribution, gets the same
+# gradient, and at K = 200 training settles in the collapsed state (all topics
+# the unigram distribution, KL = 0).  0.6-0.75 broke that symmetry on 20News.
+DECODER_LOGIT_STD = 0.7
 
 
 # ----------------------------------------------------------------------------
@@ -355,6 +360,9 @@ class GSM:
         global L2 norm; None disables clipping.
     kl_weight : float
         lambda, weight of the KL term in the training loss (>= 0).
+    kl_warmup_epochs : int
+        The KL weight rises linearly from 0 to ``kl_weight`` over this many
+        epochs of the model's training (0: full weight from the start).
     prior_mean, prior_variance : float
         The Gaussian prior N(mu0, sigma0^2) on z.
     eval_samples : int
@@ -401,6 +409,7 @@ class GSM:
                  epochs: int = 150, batch_size: int = 200, learning_rate: float = 3e-3,
                  min_learning_rate: float | None = 3e-4,
                  clip_norm: float | None = 100.0, kl_weight: float = 1.0,
+                 kl_warmup_epochs: int = 0,
                  prior_mean: float = 0.0, prior_variance: float = 1.0,
                  eval_samples: int = 20, heldout_corpus: Any = None, eval_every: int = 1,
                  early_stopping_patience: int | None = None,
@@ -424,6 +433,7 @@ class GSM:
                                                         allow_zero=True))
         self.clip_norm = None if clip_norm is None else check_positive_finite("clip_norm", clip_norm)
         self.kl_weight = check_positive_finite("kl_weight", kl_weight, allow_zero=True)
+        self.kl_warmup_epochs = _check_int("kl_warmup_epochs", kl_warmup_epochs, 0)
         self.prior_mean = float(prior_mean)
         if not math.isfinite(self.prior_mean):
             raise ValueError(f"prior_mean must be finite, got {prior_mean!r}")
@@ -469,12 +479,16 @@ class GSM:
         layout = self._layout()
         self.params = FlatArrays(layout, self.dtype)
         for name, shape in layout:
-            if len(shape) == 2 and not name.startswith("log_sigma"):
+            if len(shape) == 2 and name.startswith(("encoder", "mu", "theta")):
                 # Glorot-uniform: keeps activations of each layer at unit scale
                 bound = math.sqrt(6.0 / (shape[0] + shape[1]))
                 self.params[name][...] = self._rng.uniform(-bound, bound, size=shape)
         # log_sigma's layer starts at zero (sigma = 1): random weights here let
         # sigma = exp(.) blow up on long documents in the first steps.
+        topic_std = math.sqrt(2.0 / (self.num_topics + self.embedding_size))
+        self.params["topic_vectors"][...] = self._rng.normal(0.0, topic_std, self.params["topic_vectors"].shape)
+        word_std = DECODER_LOGIT_STD / (math.sqrt(self.embedding_size) * topic_std)
+        self.params["word_vectors"][...] = self._rng.normal(0.0, word_std, self.params["word_vectors"].shape)
         self._adam_m = np.zeros_like(self.params.flat)
         self._adam_v = np.zeros_like(self.params.flat)
         self._grads = FlatArrays(layout, self.dtype)
@@ -538,6 +552,9 @@ class GSM:
             for start in range(0, n_docs, self.batch_size):
                 batch = x[order[start:start + self.batch_size]]
                 eps = self._rng.standard_normal((batch.shape[0], self.num_topics), dtype=self.dtype)
+                if self.kl_warmup_epochs:
+                    self._net.kl_weight = self.kl_weight * min(
+                        1.0, self.adam_steps / (self.kl_warmup_epochs * steps_per_epoch))
                 terms = self._net.loss_and_grad(batch, eps, self._grads)
                 if not all(math.isfinite(t) for t in terms):
                     raise FloatingPointError(
@@ -756,7 +773,7 @@ class GSM:
     # -------------------------------------------------------------- save/load
     _CONFIG = ("num_topics", "num_terms", "hidden_sizes", "activation", "embedding_size",
                "encoder_input", "epochs", "batch_size", "learning_rate", "min_learning_rate",
-               "clip_norm",
+               "clip_norm", "kl_warmup_epochs",
                "kl_weight", "prior_mean", "prior_variance", "eval_samples", "eval_every",
                "early_stopping_patience", "minimum_probability", "threads", "adam_steps")
 
@@ -780,7 +797,8 @@ class GSM:
                         epochs=meta["epochs"], batch_size=meta["batch_size"],
                         learning_rate=meta["learning_rate"],
                         min_learning_rate=meta["min_learning_rate"], clip_norm=meta["clip_norm"],
-                        kl_weight=meta["kl_weight"], prior_mean=meta["prior_mean"],
+                        kl_weight=meta["kl_weight"], kl_warmup_epochs=meta["kl_warmup_epochs"],
+                        prior_mean=meta["prior_mean"],
                         prior_variance=meta["prior_variance"], eval_samples=meta["eval_samples"],
                         eval_every=meta["eval_every"],
                         early_stopping_patience=meta["early_stopping_patience"],
