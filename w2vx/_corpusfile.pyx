@@ -123,7 +123,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
     cdef int32_t *ids = NULL
     cdef int32_t *grown
     cdef int64_t ids_capacity = 0, n_ids, pos = start, raw = 0, effective = 0, sentences = 0
-    cdef int64_t kept, done, t
+    cdef int64_t kept, done, t, raw_before
     cdef Py_ssize_t i, token_start
     cdef int32_t word
     cdef int c, failed = 0
@@ -154,6 +154,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
                 ids_capacity = nread
             n_ids = 0
             i = 0
+            raw_before = raw
             while i < nread:
                 while i < nread and is_space(line[i]):
                     i += 1
@@ -169,7 +170,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
                     n_ids += 1
             done = 0
             for t in range(n_threads):
-                done += progress[t, 0] if t != thread_index else raw
+                done += progress[t, 0] if t != thread_index else raw_before
             fraction = (epoch + (<double>done / epoch_words if done < epoch_words else 1.0)) / epochs
             alpha = start_alpha - (start_alpha - end_alpha) * fraction
             kept = train_sentence(&kernel.m, &w, ids, n_ids, <float>alpha)
