@@ -34,7 +34,8 @@ import math
 import numbers
 import os
 from collections import defaultdict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -669,6 +670,9 @@ class LdaModel:
     def _train(self, corpus: Any, chunksize: int | None, decay: float, offset: float,
                passes: int, update_every: int, eval_every: int | None) -> None:
         """The training loop of :meth:`update`, top to bottom."""
+        if not (sp.issparse(corpus) or isinstance(corpus, (np.ndarray, Iterable))):
+            raise TypeError(f"corpus must be an iterable of bag-of-words documents or a scipy "
+                            f"sparse matrix, got {type(corpus).__name__}")
         require_restartable(corpus, passes)
         if is_one_shot(corpus):
             lencorpus = None  # streamed: the corpus size grows as documents arrive
