@@ -205,7 +205,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                 total = row_weights[name]
                 rows = total > 0
                 array[rows] += changes[name][rows] / total[rows, None].astype(np.float32)
-            model.train_count += 1
+        model.train_count += 1
     finally:
         encoded.unpersist()
         vocabulary.destroy()
