@@ -119,3 +119,48 @@ def adam_update(real[::1] param, const real[::1] grad, real[::1] first_moment,
             param[i] = param[i] - step * m / (sqrtf(s) + eps)
         else:
             param[i] = param[i] - step * m / (sqrt(s) + eps)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def csr_matmul(const int[::1] indptr, const int[::1] indices, const real[::1] data,
+               const real[:, ::1] dense, real[:, ::1] out, int num_threads=1):
+    """``out += X @ dense`` for CSR ``X`` (n x V) and ``dense`` (V x H): the encoder's first layer.
+
+    Rows of ``out`` are independent, so documents run in parallel.
+    """
+    cdef Py_ssize_t d, j, h, n = out.shape[0], width = out.shape[1]
+    cdef real x
+    cdef real* row
+    cdef const real* w
+    if n == 0 or width == 0:
+        return
+    for d in prange(n, nogil=True, schedule="guided", num_threads=num_threads):
+        row = &out[d, 0]
+        for j in range(indptr[d], indptr[d + 1]):
+            x = data[j]
+            w = &dense[indices[j], 0]
+            for h in range(width):
+                row[h] += x * w[h]
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def csr_t_matmul(const int[::1] indptr, const int[::1] indices, const real[::1] data,
+                 const real[:, ::1] dense, real[:, ::1] out):
+    """``out += X^T @ dense`` for CSR ``X`` (n x V) and ``dense`` (n x H): the first layer's
+    weight gradient, touching only the rows of words present in the batch."""
+    cdef Py_ssize_t d, j, h, n = dense.shape[0], width = dense.shape[1]
+    cdef real x
+    cdef real* row
+    cdef const real* g
+    if n == 0 or width == 0:
+        return
+    with nogil:
+        for d in range(n):
+            g = &dense[d, 0]
+            for j in range(indptr[d], indptr[d + 1]):
+                x = data[j]
+                row = &out[indices[j], 0]
+                for h in range(width):
+                    row[h] += x * g[h]

@@ -193,14 +193,22 @@ class _Net:
         layers = []
         h: Any = x_in
         for i in range(self.hidden_count):
-            pre = h @ p[f"encoder_w{i}"]
+            pre = self._linear(h, p[f"encoder_w{i}"])
             pre += p[f"encoder_b{i}"]
             post = self.activate(pre.copy() if self.activate is _relu else pre)
             layers.append((pre, post))
             h = post
-        mu = h @ p["mu_w"] + p["mu_b"]
-        log_sigma = h @ p["log_sigma_w"] + p["log_sigma_b"]
+        mu = self._linear(h, p["mu_w"]) + p["mu_b"]
+        log_sigma = self._linear(h, p["log_sigma_w"]) + p["log_sigma_b"]
         return layers, mu, log_sigma
+
+    def _linear(self, inputs: Any, weights: np.ndarray) -> np.ndarray:
+        """``inputs @ weights``; sparse inputs go through the fused kernel (never densified)."""
+        if not sp.issparse(inputs):
+            return inputs @ weights
+        out = np.zeros((inputs.shape[0], weights.shape[1]), dtype=self.dtype)
+        _gsm_fast.csr_matmul(inputs.indptr, inputs.indices, inputs.data, weights, out, self.threads)
+        return out
 
     def theta(self, z: np.ndarray) -> np.ndarray:
         return _softmax_rows(z @ self.params["theta_w"] + self.params["theta_b"])
@@ -279,8 +287,10 @@ class _Net:
                     index: int | None = None) -> None:
         """Gradients of a dense layer ``inputs @ w + b`` given d loss / d output."""
         w, b = (f"{name}_w{index}", f"{name}_b{index}") if index is not None else (f"{name}_w", f"{name}_b")
-        if sp.issparse(inputs):
-            grads[w][...] = inputs.T @ g_out     # sparse^T @ dense: the batch stays sparse
+        if sp.issparse(inputs):                  # sparse^T @ dense: the batch stays sparse
+            grads[w].fill(0)
+            _gsm_fast.csr_t_matmul(inputs.indptr, inputs.indices, inputs.data,
+                                   np.ascontiguousarray(g_out), grads[w])
         else:
             np.matmul(inputs.T, g_out, out=grads[w])
         g_out.sum(axis=0, out=grads[b])
