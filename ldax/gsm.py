@@ -372,7 +372,10 @@ class GSM:
         lambda, weight of the KL term in the training loss (>= 0).
     kl_warmup_epochs : int
         The KL weight rises linearly from 0 to ``kl_weight`` over this many
-        epochs of the model's training (0: full weight from the start).
+        epochs of the model's training (0: full weight from the start).  The
+        warm-up lets the encoder carry information before the KL term pulls
+        it to the prior (at K = 200 without it training sat for many epochs
+        in the collapsed state, KL = 0).
     prior_mean, prior_variance : float
         The Gaussian prior N(mu0, sigma0^2) on z.
     eval_samples : int
@@ -419,7 +422,7 @@ class GSM:
                  epochs: int = 150, batch_size: int = 200, learning_rate: float = 3e-3,
                  min_learning_rate: float | None = 3e-4,
                  clip_norm: float | None = 100.0, kl_weight: float = 1.0,
-                 kl_warmup_epochs: int = 0,
+                 kl_warmup_epochs: int = 10,
                  prior_mean: float = 0.0, prior_variance: float = 1.0,
                  eval_samples: int = 20, heldout_corpus: Any = None, eval_every: int = 1,
                  early_stopping_patience: int | None = None,

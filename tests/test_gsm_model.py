@@ -123,3 +123,14 @@ def test_learning_rate_falls_linearly_to_its_minimum():
     start = small_model(docs, epochs=0).params.flat
     falling = small_model(docs, epochs=3, min_learning_rate=0.0)
     assert 0 < np.abs(falling.params.flat - start).sum() < np.abs(constant.params.flat - start).sum()
+
+
+def test_kl_warmup_ramps_the_weight_then_holds_it():
+    _, docs = planted_corpus(8, num_docs=256)
+    model = small_model(docs, epochs=1, kl_warmup_epochs=4, kl_weight=0.8)
+    assert 0 < model._net.kl_weight < 0.25 * 0.8          # 4 batches of 64: at 3/16
+    model.update(docs, epochs=4)
+    assert model._net.kl_weight == pytest.approx(0.8)
+    first = model.history[0]
+    # the training loss of the first epoch used the reduced weight
+    assert first["train_loss"] < first["train_reconstruction"] + 0.8 * first["train_kl"]
