@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pathlib
 import statistics
 import sys
 import time
@@ -176,33 +177,41 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.epochs, args.lda_passes, args.stability_epochs, args.thread_epochs = 3, 1, 2, 2
     main_rows, stability, threads = [], [], []
+    name = "tmp/gsm" if args.quick else "gsm"
+    if args.quick:
+        (harness.RESULTS / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def save() -> pathlib.Path:
+        """Rewrite the results after every case, so an interrupted run keeps what it measured."""
+        return harness.write_results(name, {"argv": sys.argv[1:], "gsm_vs_lda": main_rows,
+                                            "stability": stability, "threads": threads},
+                                     render(main_rows, stability, threads, args))
+
     for k in args.topics:
         row = harness.run_isolated(gsm_case, k, SEED, args.epochs, 1, args.eval_every)
         row["model"] = "ldax.GSM"
         main_rows.append(row)
         print(f"GSM K={k}: {row}", flush=True)
+        save()
         if "lda" not in args.skip:
             row = harness.run_isolated(lda_case, k, args.lda_passes)
             row.update(model="ldax.LdaModel", epochs=row["passes"])
             main_rows.append(row)
             print(f"LDA K={k}: {row}", flush=True)
+            save()
     if "stability" not in args.skip:
         for seed in range(1, 6):
             row = harness.run_isolated(gsm_case, 50, seed, args.stability_epochs, 1, 0, False)
             stability.append(row)
             print(f"stability seed {seed}: {row}", flush=True)
+            save()
     if "threads" not in args.skip:
         for n in (1, 2):
             row = harness.run_repeated(gsm_case, 3, 50, SEED, args.thread_epochs, n, 0, False)
             threads.append(row)
             print(f"threads {n}: {row['s_per_epoch']:.3f} s/epoch", flush=True)
-    name = "tmp/gsm" if args.quick else "gsm"
-    if args.quick:
-        (harness.RESULTS / "tmp").mkdir(parents=True, exist_ok=True)
-    path = harness.write_results(name, {"argv": sys.argv[1:], "gsm_vs_lda": main_rows,
-                                        "stability": stability, "threads": threads},
-                                 render(main_rows, stability, threads, args))
-    print(path.read_text())
+            save()
+    print(save().read_text())
 
 
 if __name__ == "__main__":
