@@ -114,7 +114,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
         fclose(fh)
         raise ValueError("progress must have shape (workers, 2)")
     cdef Worker w
-    if worker_init(&w, kernel.m.size, seed) != 0:
+    if worker_init(&w, &kernel.m, seed) != 0:
         fclose(fh)
         raise MemoryError("cannot allocate training scratch memory")
     cdef char *line = NULL

@@ -34,10 +34,11 @@ ctypedef struct Worker:
     float *neu1
     float *neu1e
     int32_t *kept                # the sentence after subsampling
+    int64_t *samples             # target + negative words of one update
     int64_t kept_capacity
     double loss
 
-cdef int worker_init(Worker *w, int size, uint64_t seed) noexcept nogil
+cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil
 cdef void worker_free(Worker *w) noexcept nogil
 cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,
                             int64_t length, float alpha) noexcept nogil

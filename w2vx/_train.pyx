@@ -1,5 +1,4 @@
 # cython: language_level=3
-# distutils: extra_compile_args = -funroll-loops -ffp-contract=fast
 """The word2vec training kernel: skip-gram / CBOW x hierarchical softmax / negative sampling.
 
 One readable loop (:func:`train_sentence`) serves every mode; the mode flags
@@ -101,26 +100,40 @@ cdef inline double neg_log_sigmoid(double x) noexcept nogil:
     return -x + log1p(exp(x))
 
 
-cdef inline float dot(const float *a, const float *b, int n) noexcept nogil:
-    # four accumulators so gcc can keep a vector register busy without -ffast-math
-    cdef float s0 = 0, s1 = 0, s2 = 0, s3 = 0
-    cdef int i = 0
-    while i + 4 <= n:
-        s0 += a[i] * b[i]
-        s1 += a[i + 1] * b[i + 1]
-        s2 += a[i + 2] * b[i + 2]
-        s3 += a[i + 3] * b[i + 3]
-        i += 4
-    while i < n:
-        s0 += a[i] * b[i]
-        i += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-cdef inline void axpy(float alpha, const float *x, float *y, int n) noexcept nogil:
-    cdef int i
-    for i in range(n):
-        y[i] += alpha * x[i]
+# Vector primitives in C so gcc vectorises the float reductions (omp simd) and
+# clones them for AVX-512 / AVX2 / baseline, picked by CPU feature at load time (ifunc):
+# the default build stays portable and still uses the machine's vector units.
+cdef extern from *:
+    """
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define W2VX_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define W2VX_SIMD
+    #endif
+    W2VX_SIMD static float w2vx_dot(const float *a, const float *b, int n) {
+        float s = 0.0f;
+        #pragma omp simd reduction(+:s)
+        for (int i = 0; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+    W2VX_SIMD static void w2vx_axpy(float alpha, const float *x, float *y, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+    }
+    /* ask for every cache line of a row now, so the loads overlap with other work */
+    static inline void w2vx_prefetch_row(const float *row, int n) {
+        for (int i = 0; i < n; i += 16) __builtin_prefetch(row + i, 1, 3);
+    }
+    /* neu1e += g * row and row += g * l1 in one pass over row */
+    W2VX_SIMD static void w2vx_update(float g, const float *l1, float *row, float *neu1e, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { float r = row[i]; neu1e[i] += g * r; row[i] = r + g * l1[i]; }
+    }
+    """
+    float dot "w2vx_dot"(const float *a, const float *b, int n) noexcept nogil
+    void axpy "w2vx_axpy"(float alpha, const float *x, float *y, int n) noexcept nogil
+    void update_pair "w2vx_update"(float g, const float *l1, float *row, float *neu1e, int n) noexcept nogil
+    void prefetch_row "w2vx_prefetch_row"(const float *row, int n) noexcept nogil
 
 
 cdef inline int64_t draw_negative(const Model *m, Worker *w) noexcept nogil:
@@ -146,6 +159,8 @@ cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t tar
     cdef float *row
     if m.hs:
         for d in range(m.code_offsets[target], m.code_offsets[target + 1]):
+            prefetch_row(m.syn1 + <int64_t>m.points[d] * size, size)
+        for d in range(m.code_offsets[target], m.code_offsets[target + 1]):
             row = m.syn1 + <int64_t>m.points[d] * size
             code = m.codes[d]
             f = dot(l1, row, size)
@@ -154,44 +169,49 @@ cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t tar
             g = hs_gradient(f, code, alpha, &skip)
             if skip:
                 continue
-            axpy(g, row, neu1e, size)
-            axpy(g, l1, row, size)
+            update_pair(g, l1, row, neu1e, size)
     if m.negative:
+        # draw first, prefetch all rows, then update: the random rows' cache misses overlap
+        w.samples[0] = target
+        for k in range(1, m.negative + 1):
+            w.samples[k] = draw_negative(m, w)
+            prefetch_row(m.syn1neg + w.samples[k] * size, size)
         for k in range(m.negative + 1):
-            if k == 0:
-                sample_word = target
-                label = 1
-            else:
-                sample_word = draw_negative(m, w)
-                if sample_word == target:
-                    continue
-                label = 0
+            sample_word = w.samples[k]
+            label = 1 if k == 0 else 0
+            if k > 0 and sample_word == target:
+                continue
             row = m.syn1neg + sample_word * size
             f = dot(l1, row, size)
             if m.compute_loss:
                 loss += neg_log_sigmoid((2 * label - 1) * <double>f)
             g = neg_gradient(f, label, alpha)
-            axpy(g, row, neu1e, size)
-            axpy(g, l1, row, size)
+            update_pair(g, l1, row, neu1e, size)
     return loss
 
 
-cdef int worker_init(Worker *w, int size, uint64_t seed) noexcept nogil:
+cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil:
     w.next_random = seed
     w.loss = 0.0
     w.kept_capacity = 0
     w.kept = NULL
-    w.neu1 = <float *>malloc(2 * size * sizeof(float))
-    w.neu1e = w.neu1 + size if w.neu1 != NULL else NULL
-    return 0 if w.neu1 != NULL else -1
+    w.neu1 = <float *>malloc(2 * m.size * sizeof(float))
+    w.neu1e = w.neu1 + m.size if w.neu1 != NULL else NULL
+    w.samples = <int64_t *>malloc((m.negative + 1) * sizeof(int64_t))
+    if w.neu1 == NULL or w.samples == NULL:
+        worker_free(w)
+        return -1
+    return 0
 
 
 cdef void worker_free(Worker *w) noexcept nogil:
     free(w.neu1)
     free(w.kept)
+    free(w.samples)
     w.neu1 = NULL
     w.neu1e = NULL
     w.kept = NULL
+    w.samples = NULL
     w.kept_capacity = 0
 
 
@@ -233,6 +253,8 @@ cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,
                 if c == pos:
                     continue
                 l1 = m.syn0 + <int64_t>w.kept[c] * size
+                if c + 1 < end:
+                    prefetch_row(m.syn0 + <int64_t>w.kept[c + 1] * size, size)
                 memset(neu1e, 0, size * sizeof(float))
                 w.loss += output_layer(m, w, l1, word, alpha, neu1e)
                 axpy(1.0, neu1e, l1, size)
@@ -380,7 +402,7 @@ cdef class KernelModel:
         cdef int failed = 0
         if n_sent > 0 and (offsets[0] < 0 or offsets[n_sent] > ids.shape[0]):
             raise ValueError("sentence offsets out of range")
-        if worker_init(&w, self.m.size, seed) != 0:
+        if worker_init(&w, &self.m, seed) != 0:
             raise MemoryError("cannot allocate training scratch memory")
         with nogil:
             for k in range(n_sent):
@@ -408,7 +430,7 @@ cdef class KernelModel:
         cdef Worker w
         if not self.m.hs:
             raise RuntimeError("scoring needs hierarchical softmax (hs=1)")
-        if worker_init(&w, self.m.size, 1) != 0:
+        if worker_init(&w, &self.m, 1) != 0:
             raise MemoryError("cannot allocate scratch memory")
         with nogil:
             for k in range(n_sent):
