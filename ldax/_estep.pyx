@@ -107,6 +107,28 @@ def digamma_array(x):
     return out
 
 
+def exp_digamma_array(x, double scale=1.0):
+    """``scale * exp(psi(x))`` element-wise, by the E-step's own code path (tests).
+
+    Parameters
+    ----------
+    x : array_like of float, all > 0
+    scale : float
+
+    Returns
+    -------
+    numpy.ndarray of float64
+    """
+    arr = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+    out = np.empty_like(arr)
+    cdef double[::1] src = arr
+    cdef double[::1] dst = out
+    if arr.size:
+        with nogil:
+            ldax_exp_digamma_scaled(&src[0], &dst[0], src.shape[0], scale)
+    return out.reshape(np.shape(x))
+
+
 def exp_dirichlet_expectation_t(double[:, ::1] lambda_t, double[:, ::1] exp_elog_beta_t,
                                 double[:, ::1] elog_beta_t=None, int workers=1):
     """E[log beta] of Dirichlet rows stored transposed, and its exponential.
@@ -205,32 +227,6 @@ cdef inline void _init_doc(double* gammad, Py_ssize_t K, uint64_t seed, Py_ssize
 
 
 # ---------------------------------------------------------------- E-step
-cdef inline double exp_digamma(double x) noexcept nogil:
-    """exp(psi(x)) for x > 0 without a logarithm.
-
-    psi(x) = psi(y) - sum_{i<n} 1/(x+i) with y = x + n >= 6, and for y >= 6
-    psi(y) = ln y - 1/(2y) - sum_n B_2n / (2n y^2n), so
-    exp(psi(x)) = y * exp(-shift - 1/(2y) - series): one exp, one or two
-    divisions.  The E-step spends most of its time here.  Relative accuracy
-    is that of exp (the absolute accuracy of psi), ~1e-15.
-    """
-    cdef double num = 0.0, den = 1.0, t, inv, inv2, y = x
-    cdef int i
-    # Branch-free (six masked steps, compiled to selects): the number of
-    # steps varies with x, and mispredicted branches cost more than the
-    # arithmetic.  For x >= 6 every step is masked off and num/den = 0.
-    for i in range(6):
-        t = x + i
-        num = num * t + den if t < 6.0 else num
-        den = den * t if t < 6.0 else den
-        y = t + 1.0 if t < 6.0 else y
-    inv = 1.0 / y
-    inv2 = inv * inv
-    return y * exp(-num / den - 0.5 * inv - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (
-        1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (
-            691.0 / 32760 - inv2 * (1.0 / 12 - inv2 * (3617.0 / 8160)))))))))
-
-
 cdef inline void _exp_elog_theta(const double* gammad, double* exp_elog_theta,
                                  Py_ssize_t K) noexcept nogil:
     """exp(psi(gamma_k) - psi(sum gamma)) for k < K."""
@@ -239,9 +235,7 @@ cdef inline void _exp_elog_theta(const double* gammad, double* exp_elog_theta,
     for k in range(K):
         total += gammad[k]
     if total >= 1.0:
-        norm = 1.0 / exp_digamma(total)
-        for k in range(K):
-            exp_elog_theta[k] = exp_digamma(gammad[k]) * norm
+        ldax_exp_digamma_scaled(gammad, exp_elog_theta, K, 1.0 / ldax_exp_digamma(total))
     else:
         # exp(psi(total)) may underflow for a tiny total: stay in the log domain
         psi_total = digamma(total)
@@ -285,6 +279,85 @@ cdef extern from *:
     LDAX_KERNELS(avx2)
     #pragma GCC pop_options
     #endif
+    /* exp(psi(x)) for x > 0: psi(x) = psi(y) - sum_{i<n} 1/(x+i), y = x + n >= 6,
+       with the reciprocals summed as one fraction num/den, and the asymptotic
+       series psi(y) = ln y - 1/(2y) - sum_n B_2n / (2n y^2n), so that
+       exp(psi(x)) = y exp(-num/den - 1/(2y) - series): no logarithm.  Branch
+       free: six masked recurrence steps (all masked off for x >= 6). */
+    #define LDAX_SERIES(inv2) ((inv2) * (1.0 / 12 - (inv2) * (1.0 / 120 - (inv2) * (      \
+        1.0 / 252 - (inv2) * (1.0 / 240 - (inv2) * (1.0 / 132 - (inv2) * (              \
+        691.0 / 32760 - (inv2) * (1.0 / 12 - (inv2) * (3617.0 / 8160)))))))))
+    static inline double ldax_exp_digamma(double x) {
+        double num = 0.0, den = 1.0, y = x;
+        for (int i = 0; i < 6; ++i) {
+            const double t = x + i;
+            const int m = t < 6.0;
+            num = m ? num * t + den : num;
+            den = m ? den * t : den;
+            y = m ? t + 1.0 : y;
+        }
+        const double inv = 1.0 / y;
+        return y * exp(-num / den - 0.5 * inv - LDAX_SERIES(inv * inv));
+    }
+    static void ldax_exp_digamma_scaled_generic(const double* x, double* out, ptrdiff_t n,
+                                                double scale) {
+        for (ptrdiff_t k = 0; k < n; ++k) out[k] = ldax_exp_digamma(x[k]) * scale;
+    }
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    /* exp(x) for x <= 0, four at a time: x = n ln2 + r, |r| <= ln2 / 2, e^r by its
+       Taylor series to r^12 (error below 2e-16), 2^n built in the exponent bits;
+       0 below -708 (where exp leaves the normal range). */
+    __attribute__((target("avx2,fma")))
+    static inline __m256d ldax_exp_nonpositive_avx2(__m256d x) {
+        const __m256d tiny = _mm256_cmp_pd(x, _mm256_set1_pd(-708.0), _CMP_LT_OQ);
+        x = _mm256_max_pd(x, _mm256_set1_pd(-708.0));
+        const __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(0.6931471805599453), x);
+        r = _mm256_fnmadd_pd(n, _mm256_set1_pd(2.3190468138462996e-17), r);
+        static const double inv_fact[13] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120,
+            1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800,
+            1.0 / 39916800, 1.0 / 479001600};
+        __m256d p = _mm256_set1_pd(inv_fact[12]);
+        for (int i = 11; i >= 0; --i) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inv_fact[i]));
+        const __m256i e = _mm256_slli_epi64(_mm256_add_epi64(
+            _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n)), _mm256_set1_epi64x(1023)), 52);
+        return _mm256_andnot_pd(tiny, _mm256_mul_pd(p, _mm256_castsi256_pd(e)));
+    }
+    __attribute__((target("avx2,fma")))
+    static void ldax_exp_digamma_scaled_avx2(const double* x, double* out, ptrdiff_t n,
+                                             double scale) {
+        const __m256d six = _mm256_set1_pd(6.0), one = _mm256_set1_pd(1.0);
+        ptrdiff_t k = 0;
+        for (; k + 4 <= n; k += 4) {
+            const __m256d xv = _mm256_loadu_pd(x + k);
+            __m256d num = _mm256_setzero_pd(), den = one, y = xv;
+            for (int i = 0; i < 6; ++i) {
+                const __m256d t = _mm256_add_pd(xv, _mm256_set1_pd((double)i));
+                const __m256d m = _mm256_cmp_pd(t, six, _CMP_LT_OQ);
+                num = _mm256_blendv_pd(num, _mm256_fmadd_pd(num, t, den), m);
+                den = _mm256_blendv_pd(den, _mm256_mul_pd(den, t), m);
+                y = _mm256_blendv_pd(y, _mm256_add_pd(t, one), m);
+            }
+            const __m256d inv = _mm256_div_pd(one, y), inv2 = _mm256_mul_pd(inv, inv);
+            __m256d series = _mm256_set1_pd(3617.0 / 8160);
+            static const double coef[7] = {1.0 / 12, 691.0 / 32760, 1.0 / 132, 1.0 / 240,
+                                           1.0 / 252, 1.0 / 120, 1.0 / 12};
+            for (int i = 0; i < 7; ++i)
+                series = _mm256_fnmadd_pd(inv2, series, _mm256_set1_pd(coef[i]));
+            series = _mm256_mul_pd(inv2, series);
+            const __m256d arg = _mm256_sub_pd(_mm256_sub_pd(
+                _mm256_sub_pd(_mm256_setzero_pd(), _mm256_div_pd(num, den)),
+                _mm256_mul_pd(_mm256_set1_pd(0.5), inv)), series);
+            _mm256_storeu_pd(out + k, _mm256_mul_pd(_mm256_mul_pd(y, ldax_exp_nonpositive_avx2(arg)),
+                                                    _mm256_set1_pd(scale)));
+        }
+        for (; k < n; ++k) out[k] = ldax_exp_digamma(x[k]) * scale;
+    }
+    #endif
+    static void (*ldax_exp_digamma_scaled)(const double*, double*, ptrdiff_t, double) =
+        ldax_exp_digamma_scaled_generic;
     static double (*ldax_dot)(const double*, const double*, ptrdiff_t) = ldax_dot_generic;
     static void (*ldax_accumulate)(const int*, const double*, ptrdiff_t, const double*,
                                    const double*, double*, ptrdiff_t, double) =
@@ -295,6 +368,7 @@ cdef extern from *:
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
             ldax_dot = ldax_dot_avx2;
             ldax_accumulate = ldax_accumulate_avx2;
+            ldax_exp_digamma_scaled = ldax_exp_digamma_scaled_avx2;
             return 1;
         }
     #endif
@@ -305,6 +379,9 @@ cdef extern from *:
     void ldax_accumulate(const idx_t* ids, const double* cts, Py_ssize_t n, const double* beta_t,
                          const double* theta, double* acc, Py_ssize_t K, double eps) noexcept nogil
     int ldax_select_kernels() noexcept nogil
+    double ldax_exp_digamma(double x) noexcept nogil
+    void ldax_exp_digamma_scaled(const double* x, double* out, Py_ssize_t n,
+                                 double scale) noexcept nogil
 
 #: True when the AVX2/FMA copy of the inner loops is in use on this CPU.
 SIMD_AVX2 = bool(ldax_select_kernels())
