@@ -9,10 +9,17 @@ E-step reads and writes whole rows for each word of a document.
 
 Entry points (stable; ``LdaModel`` and a Spark executor call them alike):
 
-* :func:`digamma_array` -- element-wise digamma (for tests and small vectors).
+* :func:`e_step` -- the E-step over a chunk of CSR documents, in parallel:
+  fills gamma in place, and optionally the sufficient statistics (``V x K``)
+  and each document's part of the variational bound.
+* :func:`init_gamma` -- the E-step's seeded Gamma(100, 1/100) starting points.
 * :func:`exp_dirichlet_expectation_t` -- ``Elogbeta`` and ``exp(Elogbeta)`` of
-  a ``V x K`` lambda.
-* :func:`e_step` -- the E-step over a chunk of CSR documents, in parallel.
+  a ``V x K`` lambda (the M-step's topic update).
+* :func:`digamma_array`, :func:`exp_digamma_array` -- the kernel's digamma and
+  exp(digamma), element-wise (for tests).
+
+On x86-64 CPUs with AVX2 and FMA the inner loops run in a vectorised copy
+chosen once at import (:data:`SIMD_AVX2`); the build itself stays portable.
 """
 cimport cython
 from cython.parallel cimport prange, parallel, threadid

@@ -571,9 +571,7 @@ class LdaModel:
         """
         if state is None:
             state = self.state
-        csr = chunk if isinstance(chunk, sp.csr_matrix) and chunk.dtype == np.float64 \
-            and chunk.shape[1] == self.num_terms else as_chunk(chunk, self.num_terms)
-        gamma, sstats_t, _ = self._e_step(csr, collect_sstats=True)
+        gamma, sstats_t, _ = self._e_step(as_chunk(chunk, self.num_terms), collect_sstats=True)
         state.sstats_t += sstats_t
         state.numdocs += gamma.shape[0]
         return gamma
