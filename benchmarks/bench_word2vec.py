@@ -201,7 +201,15 @@ def main(argv: list[str] | None = None) -> None:
               f"rss {row['peak_rss_mb']:6.0f}MB "
               + (f"ws353 {row['wordsim353']:.3f} simlex {row['simlex999']:.3f} "
                  f"analogy {row['analogy_percent']:.1f}%" if "wordsim353" in row else ""), flush=True)
+        write_report(args, corpus, rows, complete=False)  # an interrupted run keeps what it measured
 
+    print(write_report(args, corpus, rows, complete=True))
+    print(f"written benchmarks/results/{args.name}.md and .json")
+
+
+def write_report(args: argparse.Namespace, corpus: pathlib.Path, rows: list[dict],
+                 complete: bool) -> str:
+    """Write results/<name>.json and .md for the rows measured so far; return the Markdown."""
     judged = verdicts(rows, args.modes, args.inputs)
     table = markdown_table(rows, [
         ("mode", "mode", ""), ("input", "input", ""), ("lib", "library", ""),
@@ -224,12 +232,13 @@ def main(argv: list[str] | None = None) -> None:
               f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n")
     markdown = header + table + "\n\n## Verdict against the floors\n\n" + (
         verdict_table if judged else "(needs both libraries in the same run)") + "\n"
-    path = write_results(args.name, {"settings": {**COMMON, "modes": args.modes, "inputs": args.inputs,
-                                                  "repeats": args.repeats, "epochs": args.epochs,
-                                                  "corpus": str(corpus)},
-                                     "rows": rows, "verdicts": judged}, markdown)
-    print(markdown)
-    print(f"written {path} and {path.with_suffix('.json')}")
+    if not complete:
+        markdown = "**Partial: the run is still going or was interrupted.**\n\n" + markdown
+    settings = {**COMMON, "modes": args.modes, "inputs": args.inputs, "repeats": args.repeats,
+                "epochs": args.epochs, "corpus": str(corpus)}
+    write_results(args.name, {"settings": settings, "complete": complete, "rows": rows,
+                              "verdicts": judged}, markdown)
+    return markdown
 
 
 if __name__ == "__main__":
