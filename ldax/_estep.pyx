@@ -592,6 +592,22 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     lgamma_sum_alpha = lgamma(alpha_total)
     if want_bound:
         elbt = &elog_beta_t[0, 0]
+    # Cheap structural checks (O(nnz), against the O(nnz K iterations) work):
+    # a caller outside LdaModel (e.g. a Spark executor) must not crash the kernel.
+    cdef Py_ssize_t j, bad = -1
+    with nogil:
+        if indptr[0] != 0 or indptr[D] != nnz:
+            bad = 0
+        for d in range(D):
+            if indptr[d + 1] < indptr[d]:
+                bad = 0
+        for j in range(nnz):
+            if indices[j] < 0 or indices[j] >= V:
+                bad = 1
+    if bad == 0:
+        raise ValueError("e_step: indptr is not a valid CSR row pointer for the given indices")
+    if bad == 1:
+        raise ValueError(f"e_step: word ids must be in [0, {V})")
     if D == 0:
         if want_sstats:
             sstats_t[:, :] = 0.0

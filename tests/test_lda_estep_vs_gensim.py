@@ -71,3 +71,27 @@ def test_log_perplexity_of_trained_model_matches_gensim_scoring():
     theirs.iterations, theirs.gamma_threshold = 400, 1e-8
     # different random starts, converged E-steps: equal up to the float32 of gensim
     assert abs(ours.log_perplexity(corpus) - theirs.log_perplexity(corpus)) < 2e-3
+
+
+def test_kernel_refuses_malformed_csr_arrays():
+    """The kernel is public (a Spark executor calls it): bad structure raises, never crashes."""
+    from ldax import _estep
+    ebt = np.full((V, K), 0.5)
+    alpha = np.full(K, 0.1)
+    gamma = np.ones((2, K))
+    data = np.ones(3)
+    cases = [
+        (np.array([0, 2, 3], dtype=np.int32), np.array([0, 1, V], dtype=np.int32)),   # id = V
+        (np.array([0, 2, 3], dtype=np.int32), np.array([0, -1, 2], dtype=np.int32)),  # id < 0
+        (np.array([0, 3, 2], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32)),   # decreasing
+        (np.array([0, 2, 9], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32)),   # past nnz
+    ]
+    for indptr, indices in cases:
+        with pytest.raises(ValueError):
+            _estep.e_step(indptr, indices, data, ebt, alpha, gamma, 5, 1e-3)
+    with pytest.raises(ValueError, match="shape"):
+        _estep.e_step(np.array([0, 3], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32), data,
+                      ebt, alpha, gamma, 5, 1e-3)
+    ok = _estep.e_step(np.array([0, 2, 3], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32),
+                       data, ebt, alpha, gamma, 5, 1e-3)
+    assert 0 <= ok <= 2 and np.all(np.isfinite(gamma))
