@@ -30,7 +30,6 @@ contiguous row per word) for the E-step; gensim's ``K x V`` attributes
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import os
 from collections import defaultdict

@@ -1,6 +1,5 @@
 """gensim's API on ldax.LdaModel: signatures, return shapes, save/load, to_gensim/from_gensim."""
 import inspect
-import os
 
 import numpy as np
 import pytest

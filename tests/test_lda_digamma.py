@@ -1,6 +1,5 @@
 """ldax's own nogil digamma and Dirichlet expectation against scipy."""
 import numpy as np
-import pytest
 from scipy.special import psi
 
 from ldax import _estep

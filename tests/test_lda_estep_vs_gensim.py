@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from gensim.models import LdaModel as GensimLda
 
-from _lda_helpers import GensimDraws, id2word_for, random_corpus, rel_err
+from _lda_helpers import id2word_for, random_corpus, rel_err
 from ldax import LdaModel
 
 V, K = 40, 4

@@ -76,8 +76,6 @@ def test_reference_schedule_starts_below_one():
     reference = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=0, chunksize=50,
                          rho_schedule="reference")
     initial = reference.state.sstats.copy()
-    stats = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=0,
-                     chunksize=50)
     gensim_like.update(corpus)
     reference.update(corpus)
     # gensim's first step (rho = 1) forgets the random start: lambda = eta + chunk statistics.
@@ -87,7 +85,6 @@ def test_reference_schedule_starts_below_one():
     np.testing.assert_allclose(reference.state.sstats, (1 - rho) * initial + rho * chunk_stats,
                                rtol=1e-10)
     assert reference.num_steps == 1
-    del stats
 
 
 def test_generator_corpus_is_streamed_for_one_pass():
