@@ -242,6 +242,11 @@ cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,
 
     for pos in range(n):
         word = w.kept[pos]
+        # rows needed a few steps from now: the word entering the window, the next target
+        if pos + m.window < n:
+            prefetch_row(m.syn0 + <int64_t>w.kept[pos + m.window] * size, size)
+        if m.negative and pos + 1 < n:
+            prefetch_row(m.syn1neg + <int64_t>w.kept[pos + 1] * size, size)
         reduced = m.window
         if m.shrink_windows:
             reduced = m.window - <int>(lcg_next(&w.next_random) % <uint64_t>m.window)

@@ -48,9 +48,11 @@ logger = logging.getLogger("w2vx")
 
 REAL = np.float32
 ARCHIVE_KIND = "w2vx.Word2Vec"
-# words per training job of the iterable path: large enough that a worker
-# rarely waits for the GIL between jobs, small enough to keep memory low
-JOB_WORDS = 50_000
+# Words per training job of the iterable path: at least batch_words, and up to
+# MAX_JOB_WORDS on large corpora so that a worker rarely waits for the GIL
+# between jobs (the producer thread holds it while reading and encoding);
+# at most 1/8 of an epoch per worker so that every thread gets work.
+MAX_JOB_WORDS = 250_000
 
 # constructor parameters stored in saved models and copied by to_gensim()
 _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
@@ -733,6 +735,10 @@ class _IterableEpoch:
         self.total_examples, self.total_words = total_examples, total_words
         self.queue_factor = queue_factor
 
+    def _job_words(self) -> int:
+        epoch_words = self.total_words or self.model.corpus_total_words
+        return max(self.model.batch_words, min(MAX_JOB_WORDS, epoch_words // (8 * self.model.workers)))
+
     def _fraction(self, sentences: int, words: int) -> float:
         if self.total_words:
             return words / self.total_words
@@ -746,6 +752,7 @@ class _IterableEpoch:
         stop = threading.Event()
         key_to_index = self.model.wv.key_to_index
         seed = self.model.seed
+        job_words = self._job_words()
 
         def put(item: Any) -> bool:
             while not stop.is_set():
@@ -778,7 +785,7 @@ class _IterableEpoch:
                         sentence = list(sentence)
                     batch.append(sentence)
                     batch_words += len(sentence)
-                    if batch_words >= JOB_WORDS and not emit():
+                    if batch_words >= job_words and not emit():
                         return
                 if batch:
                     emit()
