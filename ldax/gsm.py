@@ -561,6 +561,8 @@ class GSM:
         if x.data.sum() <= 0:
             raise ValueError("corpus holds no words (every document is empty)")
         heldout = heldout_corpus if heldout_corpus is not None else self.heldout_corpus
+        if heldout is None and self.early_stopping_patience is not None:
+            raise ValueError("early_stopping_patience needs a heldout_corpus to watch")
         heldout_x = None if heldout is None else self._as_matrix(heldout, "heldout_corpus")
         with self._thread_limit():
             self._train(x, heldout_x, epochs)

@@ -73,6 +73,11 @@ def test_bad_heldout_corpus_is_refused_before_training():
     assert model.history == []
 
 
+def test_early_stopping_without_heldout_corpus_is_refused():
+    with pytest.raises(ValueError, match="needs a heldout_corpus"):
+        make(corpus=DOCS, early_stopping_patience=2)
+
+
 def test_bad_queries():
     model = make(corpus=DOCS)
     with pytest.raises(ValueError, match="outside the vocabulary"):
