@@ -179,6 +179,11 @@ def train_case(dataset: str, contender: str, num_topics: int, passes: int,
         start = time.perf_counter()
         lam = fit()
         seconds = time.perf_counter() - start
+    if contender == "sklearn":
+        # joblib keeps its worker processes for 300 s of idleness, and this process
+        # would wait for them at exit: stop them now (after the clock)
+        from joblib.externals.loky import get_reusable_executor
+        get_reusable_executor().shutdown(wait=True)
     return {"train_s": seconds, "docs_per_s": len(train) * passes / seconds,
             "train_peak_mb": memory.peak_mb, "lam": np.asarray(lam, dtype=np.float64)}
 
@@ -360,7 +365,6 @@ def main(argv: list[str] | None = None) -> int:
     previous = {}
     if results_json.exists() and not args.fresh:
         previous = {case_key(r): r for r in json.loads(results_json.read_text()).get("cases", [])}
-    commit = _git_commit()
     evaluation = {}
     for dataset in args.datasets:
         prepare_dataset(dataset)
@@ -371,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         label = case_key(case)
         print(f"[{i}/{len(cases)}] {time.strftime('%H:%M:%S')} {label} ...", file=sys.stderr,
               flush=True)
+        commit = _git_commit()              # the ldax sources this case runs
         result = run_case(case["dataset"], case["contender"], case["num_topics"], case["passes"],
                           case["schedule"], args.repeats, args.repeat_below)
         lam = result.pop("lam")
