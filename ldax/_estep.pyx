@@ -136,14 +136,19 @@ def exp_digamma_array(x, double scale=1.0):
     return out.reshape(np.shape(x))
 
 
-def exp_dirichlet_expectation_t(double[:, ::1] lambda_t, double[:, ::1] exp_elog_beta_t,
-                                double[:, ::1] elog_beta_t=None, int workers=1):
-    """E[log beta] of Dirichlet rows stored transposed, and its exponential.
+def exp_dirichlet_expectation_t(const double[:, ::1] sstats_t, const double[:, ::1] eta_t,
+                                double[:, ::1] exp_elog_beta_t, double[:, ::1] elog_beta_t=None,
+                                int workers=1):
+    """E[log beta] and exp(E[log beta]) of ``lambda = sstats + eta``, all stored transposed.
+
+    lambda is formed on the fly, so the M-step needs no ``V x K`` temporary.
 
     Parameters
     ----------
-    lambda_t : float64 array, shape (V, K), C-contiguous
-        Topic-word Dirichlet parameters, one row per word (all > 0).
+    sstats_t : float64 array, shape (V, K), C-contiguous
+        Expected topic-word counts, one row per word.
+    eta_t : float64 array, shape (V, K) or (V, 1), C-contiguous
+        The topic-word prior (a column when it is the same for every topic).
     exp_elog_beta_t : float64 array, shape (V, K), written
         ``exp(psi(lambda[w, k]) - psi(sum_w lambda[w, k]))``.
     elog_beta_t : float64 array, shape (V, K), optional, written
@@ -151,18 +156,23 @@ def exp_dirichlet_expectation_t(double[:, ::1] lambda_t, double[:, ::1] exp_elog
     workers : int
         Threads.
     """
-    cdef Py_ssize_t V = lambda_t.shape[0], K = lambda_t.shape[1], w, k
+    cdef Py_ssize_t V = sstats_t.shape[0], K = sstats_t.shape[1], w, k
+    if eta_t.shape[0] != V or eta_t.shape[1] not in (1, K) or exp_elog_beta_t.shape[0] != V \
+            or exp_elog_beta_t.shape[1] != K or (elog_beta_t is not None and (
+                elog_beta_t.shape[0] != V or elog_beta_t.shape[1] != K)):
+        raise ValueError("exp_dirichlet_expectation_t: inconsistent array shapes")
+    cdef bint per_topic_eta = eta_t.shape[1] == K
     cdef double[::1] psi_total = np.empty(K)
     cdef double value
     cdef bint want_log = elog_beta_t is not None
-    total = np.asarray(lambda_t).sum(axis=0)
-    cdef double[::1] totals = total
+    totals_arr = np.asarray(sstats_t).sum(axis=0) + np.asarray(eta_t).sum(axis=0)
+    cdef const double[::1] totals = np.array(np.broadcast_to(totals_arr, (K,)))
     for k in range(K):
         psi_total[k] = digamma(totals[k])
     with nogil:
         for w in prange(V, num_threads=workers, schedule="static"):
             for k in range(K):
-                value = digamma(lambda_t[w, k]) - psi_total[k]
+                value = digamma(sstats_t[w, k] + eta_t[w, k if per_topic_eta else 0]) - psi_total[k]
                 exp_elog_beta_t[w, k] = exp(value)
                 if want_log:
                     elog_beta_t[w, k] = value
@@ -544,10 +554,11 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     eps : float
         Added to phinorm (gensim adds its dtype's machine epsilon; the
         default 1e-100 only guards against 0/0).
-    sstats_t : float64 array, shape (V, K), optional, written
-        When given, receives the sufficient statistics (transposed):
-        ``sum_d cts_dw / phinorm_dw * expElogtheta_d * expElogbeta[:, w]``.
-        Rows of words absent from the chunk are set to zero.
+    sstats_t : float64 array, shape (V, K), optional, added to
+        When given, the chunk's sufficient statistics (transposed),
+        ``sum_d cts_dw / phinorm_dw * expElogtheta_d * expElogbeta[:, w]``,
+        are *added* to it (pass zeros for the chunk's statistics alone), so
+        that several chunks accumulate without a temporary.
     doc_bound : float64 array, shape (n_docs,), optional, written
         When given, receives each document's part of the variational bound
         (the per-document terms of gensim's ``LdaModel.bound``).
@@ -609,8 +620,6 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     if bad == 1:
         raise ValueError(f"e_step: word ids must be in [0, {V})")
     if D == 0:
-        if want_sstats:
-            sstats_t[:, :] = 0.0
         return 0
 
     cdef const idx_t* ids0 = &indices[0] if nnz > 0 else NULL
@@ -637,21 +646,23 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
                           const double[::1] data, const double[:, ::1] ebt,
                           const double[:, ::1] exp_elog_theta, double[:, ::1] sstats_t,
                           int workers, double eps) noexcept:
-    """Sum each word's statistics over the chunk, word rows in parallel.
+    """Add each word's statistics over the chunk to sstats_t, word rows in parallel.
 
     The CSR entries are bucketed by word (a counting sort that keeps document
     order), so every row of sstats_t is written by one thread in a fixed
-    order: no per-thread V x K copies, and the sum is the same for any
-    number of threads.
+    order: no per-thread V x K copies, the sum is the same for any number of
+    threads, and rows of words absent from the chunk are not touched.
     """
     cdef Py_ssize_t D = exp_elog_theta.shape[0], K = ebt.shape[1], V = ebt.shape[0]
-    cdef Py_ssize_t nnz = indices.shape[0], d, j, p, w, k
+    cdef Py_ssize_t nnz = indices.shape[0], d, j, p, w, k, tid, start
     col_ptr_arr = np.zeros(V + 1, dtype=np.int64)
     order_arr = np.empty(nnz, dtype=np.int64)
     doc_of_arr = np.empty(nnz, dtype=np.int64)
     ratio_arr = np.empty(nnz)
+    row_arr = np.empty((workers, K))
     cdef long long[::1] col_ptr = col_ptr_arr, order = order_arr, doc_of = doc_of_arr
     cdef double[::1] ratio = ratio_arr
+    cdef double[:, ::1] row = row_arr
     cdef double r
     with nogil:
         # cts / phinorm per entry, with the final exp(E[log theta]) (parallel over documents)
@@ -668,13 +679,18 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
             order[col_ptr[w]] = j
             col_ptr[w] += 1
         # col_ptr[w] now points at the end of bucket w; bucket w starts at col_ptr[w - 1]
-        for w in prange(V, num_threads=workers, schedule="static"):
-            for k in range(K):
-                sstats_t[w, k] = 0.0
-            for p in range(col_ptr[w - 1] if w > 0 else 0, col_ptr[w]):
-                j = order[p]
-                r = ratio[j]
+        with parallel(num_threads=workers):
+            tid = threadid()
+            for w in prange(V, schedule="static"):
+                start = col_ptr[w - 1] if w > 0 else 0
+                if start == col_ptr[w]:
+                    continue
                 for k in range(K):
-                    sstats_t[w, k] += r * exp_elog_theta[doc_of[j], k]
-            for k in range(K):
-                sstats_t[w, k] *= ebt[w, k]
+                    row[tid, k] = 0.0
+                for p in range(start, col_ptr[w]):
+                    j = order[p]
+                    r = ratio[j]
+                    for k in range(K):
+                        row[tid, k] += r * exp_elog_theta[doc_of[j], k]
+                for k in range(K):
+                    sstats_t[w, k] += row[tid, k] * ebt[w, k]

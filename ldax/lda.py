@@ -185,10 +185,13 @@ class LdaState:
         self.sstats_t += _sstats_t_of(other)
         self.numdocs = targetsize
 
+    def eta_t(self) -> np.ndarray:
+        """eta in the kernels' layout: a ``V x 1`` column, or ``V x K`` for a per-topic eta."""
+        return self.eta.reshape(-1, 1) if self.eta.ndim == 1 else np.ascontiguousarray(self.eta.T)
+
     def lambda_t(self) -> np.ndarray:
         """``eta + sstats`` transposed (``V x K``, C-contiguous)."""
-        eta_t = self.eta[:, None] if self.eta.ndim == 1 else self.eta.T
-        return np.ascontiguousarray(self.sstats_t + eta_t)
+        return self.sstats_t + self.eta_t()
 
     def get_lambda(self) -> np.ndarray:
         """The topic-word Dirichlet parameters ``eta + sstats``, ``K x V``."""
@@ -375,8 +378,8 @@ class LdaModel:
         self.state.sstats = self.random_state.gamma(100., 1. / 100., (self.num_topics, self.num_terms))
         self._exp_elog_beta_t = np.empty((self.num_terms, self.num_topics))
         # gensim starts from E[log beta] of the random statistics alone (without eta)
-        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self._exp_elog_beta_t,
-                                           workers=self.workers)
+        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, np.zeros((self.num_terms, 1)),
+                                           self._exp_elog_beta_t, workers=self.workers)
         if corpus is not None:
             self.update(corpus)
 
@@ -483,8 +486,8 @@ class LdaModel:
         if current_Elogbeta is not None:
             self.expElogbeta = np.exp(current_Elogbeta)
             return
-        _estep.exp_dirichlet_expectation_t(self.state.lambda_t(), self._exp_elog_beta_t,
-                                           workers=self.workers)
+        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
+                                           self._exp_elog_beta_t, workers=self.workers)
 
     def clear(self) -> None:
         """gensim compatibility: the state is kept (no distributed workers to free)."""
@@ -496,9 +499,13 @@ class LdaModel:
     # ------------------------------------------------------------ E-step
     def _e_step(self, chunk: sp.csr_matrix, *, collect_sstats: bool, want_bound: bool = False,
                 initial_gamma: np.ndarray | None = None, iterations: int | None = None,
-                gamma_threshold: float | None = None
+                gamma_threshold: float | None = None, sstats_into: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """Run the kernel on a validated chunk: (gamma, sstats_t or None, per-document bound or None)."""
+        """Run the kernel on a validated chunk: (gamma, sstats_t or None, per-document bound or None).
+
+        With ``collect_sstats`` the chunk's statistics are added to ``sstats_into``
+        (a ``V x K`` array, e.g. an LdaState's ``sstats_t``) or to new zeros.
+        """
         n_docs = chunk.shape[0]
         if initial_gamma is None:
             gamma = self._initial_gamma(n_docs)
@@ -509,13 +516,16 @@ class LdaModel:
                                  f"got {gamma.shape}")
             if not np.all(np.isfinite(gamma)) or np.any(gamma <= 0):
                 raise ValueError("initial_gamma must be finite and > 0")
-        sstats_t = np.empty_like(self._exp_elog_beta_t) if collect_sstats else None
+        sstats_t = None
+        if collect_sstats:
+            sstats_t = np.zeros_like(self._exp_elog_beta_t) if sstats_into is None else sstats_into
         doc_bound = np.empty(n_docs) if want_bound else None
         elog_beta_t = None
         if want_bound:
             elog_beta_t = np.empty_like(self._exp_elog_beta_t)
-            _estep.exp_dirichlet_expectation_t(self.state.lambda_t(), np.empty_like(elog_beta_t),
-                                               elog_beta_t, workers=self.workers)
+            _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
+                                               np.empty_like(elog_beta_t), elog_beta_t,
+                                               workers=self.workers)
         indptr, indices, data = _csr_arrays(chunk)
         converged = _estep.e_step(
             indptr, indices, data, self._exp_elog_beta_t, np.ascontiguousarray(self.alpha),
@@ -570,8 +580,12 @@ class LdaModel:
         """
         if state is None:
             state = self.state
-        gamma, sstats_t, _ = self._e_step(as_chunk(chunk, self.num_terms), collect_sstats=True)
-        state.sstats_t += sstats_t
+        csr = as_chunk(chunk, self.num_terms)
+        if isinstance(state, LdaState):
+            gamma, _, _ = self._e_step(csr, collect_sstats=True, sstats_into=state.sstats_t)
+        else:  # a gensim LdaState
+            gamma, sstats_t, _ = self._e_step(csr, collect_sstats=True)
+            state.sstats += sstats_t.T.astype(state.sstats.dtype)
         state.numdocs += gamma.shape[0]
         return gamma
 
@@ -704,8 +718,8 @@ class LdaModel:
                 if lencorpus is None:
                     self.state.numdocs += chunk.shape[0]
                 evaluate = bool(eval_every) and (seen == lencorpus or (chunk_no + 1) % eval_every == 0)
-                gamma, sstats_t, doc_bound = self._e_step(chunk, collect_sstats=True, want_bound=evaluate)
-                other.sstats_t += sstats_t
+                gamma, _, doc_bound = self._e_step(chunk, collect_sstats=True, want_bound=evaluate,
+                                                   sstats_into=other.sstats_t)
                 other.numdocs += chunk.shape[0]
                 if evaluate:
                     self._log_chunk_bound(doc_bound, chunk, lencorpus or self.state.numdocs)
@@ -733,8 +747,8 @@ class LdaModel:
         """The topic-word terms of the bound (E_q[log p(beta)] - E_q[log q(beta)]), as gensim sums them."""
         lambda_t = self.state.lambda_t()
         elog_beta_t = np.empty_like(lambda_t)
-        _estep.exp_dirichlet_expectation_t(lambda_t, np.empty_like(lambda_t), elog_beta_t,
-                                           workers=self.workers)
+        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
+                                           np.empty_like(lambda_t), elog_beta_t, workers=self.workers)
         eta_t = self.eta[:, None] if self.eta.ndim == 1 else self.eta.T
         score = float(np.sum((eta_t - lambda_t) * elog_beta_t))
         score += float(np.sum(gammaln(lambda_t) - gammaln(eta_t)))

@@ -32,7 +32,7 @@ def test_exp_dirichlet_expectation_matches_scipy():
     lam = rng.gamma(0.3, 2.0, size=(7, 50)) + 1e-3          # K x V
     lam_t = np.ascontiguousarray(lam.T)
     exp_t, log_t = np.empty_like(lam_t), np.empty_like(lam_t)
-    _estep.exp_dirichlet_expectation_t(lam_t, exp_t, log_t, workers=2)
+    _estep.exp_dirichlet_expectation_t(lam_t - 0.25, np.full((50, 1), 0.25), exp_t, log_t, workers=2)
     ref = psi(lam) - psi(lam.sum(axis=1))[:, None]
     np.testing.assert_allclose(log_t.T, ref, rtol=1e-10)
     np.testing.assert_allclose(exp_t.T, np.exp(ref), rtol=1e-10)
