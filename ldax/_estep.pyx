@@ -216,7 +216,7 @@ cdef inline double gamma_draw(double shape, double scale, uint64_t* state) noexc
             return d * v * scale
 
 
-def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed):
+def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int workers=1):
     """The E-step's initial gamma: Gamma(100, 1/100) draws, one seeded stream per document.
 
     Document ``d`` of a chunk draws from a SplitMix64 stream seeded by
@@ -229,8 +229,10 @@ def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed):
     out = np.empty((n_docs, num_topics))
     cdef double[:, ::1] gamma = out
     cdef Py_ssize_t d
+    if workers < 1:
+        raise ValueError("init_gamma: workers must be >= 1")
     with nogil:
-        for d in range(n_docs):
+        for d in prange(n_docs, num_threads=workers, schedule="static"):
             _init_doc(&gamma[d, 0], num_topics, seed, d)
     return out
 

@@ -545,7 +545,7 @@ class LdaModel:
         depend on the number of threads.
         """
         seed = int(self.random_state.randint(0, 2 ** 63, dtype=np.int64))
-        return _estep.init_gamma(n_docs, self.num_topics, seed)
+        return _estep.init_gamma(n_docs, self.num_topics, seed, self.workers)
 
     def inference(self, chunk: Any, collect_sstats: bool = False,
                   initial_gamma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -49,6 +49,7 @@ def test_initial_gamma_is_gamma_100_over_100_and_seeded():
     assert not np.allclose(a, b)
     # document d's draws do not depend on how many documents come before or after
     np.testing.assert_array_equal(_estep.init_gamma(10, 25, 42), a[:10])
+    np.testing.assert_array_equal(_estep.init_gamma(4000, 25, 42, workers=2), a)
 
 
 def test_exp_digamma_of_the_estep_matches_scipy():
