@@ -134,3 +134,20 @@ def test_restartable_corpora_from_gensim(tmp_path):
                    Text8Corpus(str(tmp_path / "t8"))):
         model = Word2Vec(corpus, vector_size=8, min_count=1, epochs=2, workers=2)
         assert len(model.wv) == 32 and np.isfinite(model.wv.vectors).all()
+
+
+def test_unbuilt_model_round_trip(tmp_path):
+    model = Word2Vec(vector_size=7, window=3, sg=1)
+    model.save(tmp_path / "empty")
+    loaded = Word2Vec.load(tmp_path / "empty")
+    assert (loaded.vector_size, loaded.window, loaded.sg, len(loaded.wv)) == (7, 3, 1, 0)
+    with pytest.raises(RuntimeError, match="build vocabulary"):
+        loaded.train([["a"]], total_examples=1, epochs=1)
+
+
+def test_corrupted_key_to_index_is_refused_before_the_kernel():
+    corpus = cluster_corpus(11, 50)
+    model = Word2Vec(corpus, vector_size=4, min_count=1, epochs=1)
+    model.wv.key_to_index["c0w0"] = 10**6
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        model.train(corpus, total_examples=50, epochs=1)

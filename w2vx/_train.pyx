@@ -444,14 +444,16 @@ cdef class KernelModel:
         return result
 
 
-def encode_sentences(list sentences, dict key_to_index):
+def encode_sentences(list sentences, dict key_to_index, int64_t vocab_size):
     """Map token lists to one int32 id array, dropping out-of-vocabulary tokens.
 
     Parameters
     ----------
     sentences : list of list of str
     key_to_index : dict of str to int
-        Every value must be a valid row index (the caller's vocabulary).
+    vocab_size : int
+        Ids must lie in ``[0, vocab_size)``; anything else raises ValueError
+        (a corrupted ``key_to_index`` must not reach the kernel).
 
     Returns
     -------
@@ -467,12 +469,17 @@ def encode_sentences(list sentences, dict key_to_index):
     cdef cnp.ndarray[int32_t, ndim=1] ids = np.empty(raw, dtype=np.int32)
     cdef cnp.ndarray[int64_t, ndim=1] offsets = np.empty(n_sent + 1, dtype=np.int64)
     cdef PyObject *found
+    cdef int64_t index
     offsets[0] = 0
     for k in range(n_sent):
         for token in <object>sentences[k]:
             found = PyDict_GetItem(key_to_index, token)
             if found != NULL:
-                ids[n] = <object>found
+                index = <object>found
+                if index < 0 or index >= vocab_size:
+                    raise ValueError(f"key_to_index maps {token!r} to {index}, outside the "
+                                     f"vocabulary of {vocab_size} words")
+                ids[n] = <int32_t>index
                 n += 1
         offsets[k + 1] = n
     return ids[:n], offsets, raw

@@ -557,10 +557,10 @@ class Word2Vec:
             batch.append(sentence)
             n += 1
             if len(batch) >= max(chunksize, 1):
-                scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index)[:2]))
+                scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index, len(self.wv))[:2]))
                 batch = []
         if batch:
-            scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index)[:2]))
+            scores.append(kernel.score_job(*encode_sentences(batch, self.wv.key_to_index, len(self.wv))[:2]))
         return np.concatenate(scores).astype(REAL) if scores else np.zeros(0, dtype=REAL)
 
     # -------------------------------------------------------------- save/load
@@ -604,6 +604,8 @@ class Word2Vec:
             raise ModelFileError(f"{path}: invalid model parameters: {exc}") from exc
         require_arrays(arrays, {"word_lengths": ((None,), np.int64), "word_bytes": ((None,), np.uint8)}, path)
         n, size = len(arrays["word_lengths"]), model.vector_size
+        if n == 0 and len(arrays["word_bytes"]) == 0:
+            return model  # saved before build_vocab
         spec = {"vectors": ((n, size), REAL), "counts": ((n,), np.int64), "keep_prob": ((n,), REAL)}
         if model.hs:
             spec["syn1"] = ((n, size), REAL)
@@ -612,7 +614,7 @@ class Word2Vec:
         require_arrays(arrays, spec, path)
         lengths, blob = arrays["word_lengths"], arrays["word_bytes"].tobytes()
         if n == 0 or (lengths < 0).any() or int(lengths.sum()) != len(blob):
-            raise ModelFileError(f"{path}: vocabulary is empty or does not match its byte lengths")
+            raise ModelFileError(f"{path}: vocabulary does not match its byte lengths")
         if (arrays["counts"] < 0).any() or not np.all((arrays["keep_prob"] >= 0) & (arrays["keep_prob"] <= 1)):
             raise ModelFileError(f"{path}: counts or keep probabilities out of range")
         for name in ("vectors", "syn1", "syn1neg"):
@@ -751,6 +753,7 @@ class _IterableEpoch:
         errors: list[BaseException] = []
         stop = threading.Event()
         key_to_index = self.model.wv.key_to_index
+        vocab_size = len(self.model.wv)
         seed = self.model.seed
         job_words = self._job_words()
 
@@ -770,12 +773,12 @@ class _IterableEpoch:
             try:
                 def emit() -> bool:
                     nonlocal sentences, words, job_no, batch, batch_words
-                    ids, offsets, raw = encode_sentences(batch, key_to_index)
+                    ids, offsets, raw = encode_sentences(batch, key_to_index, vocab_size)
                     alpha_start = schedule.alpha(epoch, self._fraction(sentences, words))
                     sentences += len(batch)
                     words += raw
                     alpha_end = schedule.alpha(epoch, self._fraction(sentences, words))
-                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no), raw)
+                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no), raw, len(batch))
                     job_no += 1
                     batch, batch_words = [], 0
                     return put(job)
@@ -793,8 +796,8 @@ class _IterableEpoch:
                 errors.append(exc)
                 stop.set()
             finally:
-                for _ in range(workers):
-                    put(None)
+                for _ in range(workers):  # workers drain the queue until they see this
+                    jobs.put(None)
 
         def work() -> None:
             try:
@@ -804,9 +807,9 @@ class _IterableEpoch:
                         break
                     if stop.is_set():
                         continue
-                    ids, offsets, alpha_start, alpha_end, job_seed, raw = job
+                    ids, offsets, alpha_start, alpha_end, job_seed, raw, n_sentences = job
                     effective, loss = self.kernel.train_job(ids, offsets, alpha_start, alpha_end, job_seed)
-                    done.put((effective, raw, loss, alpha_end))
+                    done.put((effective, raw, n_sentences, loss, alpha_end))
             except BaseException as exc:
                 errors.append(exc)
                 stop.set()
@@ -825,25 +828,30 @@ class _IterableEpoch:
         producer.start()
         for thread in threads:
             thread.start()
-        effective_total = raw_total = 0
+        effective_total = raw_total = sentences_total = 0
         loss_total = 0.0
         alpha = schedule.alpha(epoch, 0.0)
         finished = 0
-        while finished < workers:
-            try:
-                item = done.get(timeout=0.05)
-            except queue.Empty:
-                item = False
-            if item is None:
-                finished += 1
-            elif item:
-                effective, raw, loss, alpha = item
-                effective_total += effective
-                raw_total += raw
-                loss_total += loss
-            if reporter.due():
-                fraction = self._fraction(0, raw_total) if self.total_words else float("nan")
-                reporter.report(fraction, raw_total, effective_total, alpha)
+        try:
+            while finished < workers:
+                try:
+                    item = done.get(timeout=0.05)
+                except queue.Empty:
+                    item = False
+                if item is None:
+                    finished += 1
+                elif item:
+                    effective, raw, n_sentences, loss, alpha = item
+                    effective_total += effective
+                    raw_total += raw
+                    sentences_total += n_sentences
+                    loss_total += loss
+                if reporter.due():
+                    reporter.report(min(self._fraction(sentences_total, raw_total), 1.0), raw_total,
+                                    effective_total, alpha)
+        except BaseException:  # e.g. KeyboardInterrupt: let the threads wind down
+            stop.set()
+            raise
         producer.join()
         for thread in threads:
             thread.join()
