@@ -19,6 +19,7 @@ ctypedef struct Model:
     const int32_t *points
     const int64_t *code_offsets
     int64_t vocab_size
+    int max_code_length
     int size
     int window
     int negative
@@ -34,7 +35,12 @@ ctypedef struct Worker:
     float *neu1
     float *neu1e
     int32_t *kept                # the sentence after subsampling
-    int64_t *samples             # target + negative words of one update
+    int64_t *samples             # target + negative words of this update
+    int64_t *next_samples        # negatives of the next update, drawn ahead
+    int have_next_samples
+    float **rows                 # output rows of one prediction (hs path or target + negatives)
+    float *scores                # their dot products with the hidden vector
+    float *grads                 # their gradient scales
     int64_t kept_capacity
     double loss
 

@@ -110,29 +110,64 @@ cdef extern from *:
     #else
     #define W2VX_SIMD
     #endif
-    W2VX_SIMD static float w2vx_dot(const float *a, const float *b, int n) {
-        float s = 0.0f;
-        #pragma omp simd reduction(+:s)
-        for (int i = 0; i < n; i++) s += a[i] * b[i];
+    /* 8-float vectors (gcc vector extension): each clone maps them to its own
+       registers; two accumulators hide the add latency, the tail is scalar */
+    typedef float w2vx_v8 __attribute__((vector_size(32)));
+    static inline w2vx_v8 w2vx_load8(const float *p) { w2vx_v8 v; __builtin_memcpy(&v, p, sizeof v); return v; }
+    static inline void w2vx_store8(float *p, w2vx_v8 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+    static inline float w2vx_dot_inline(const float *a, const float *b, int n) {
+        w2vx_v8 s0 = {0}, s1 = {0};
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            s0 += w2vx_load8(a + i) * w2vx_load8(b + i);
+            s1 += w2vx_load8(a + i + 8) * w2vx_load8(b + i + 8);
+        }
+        if (i + 8 <= n) { s0 += w2vx_load8(a + i) * w2vx_load8(b + i); i += 8; }
+        s0 += s1;
+        float s = ((s0[0] + s0[4]) + (s0[1] + s0[5])) + ((s0[2] + s0[6]) + (s0[3] + s0[7]));
+        for (; i < n; i++) s += a[i] * b[i];
         return s;
     }
-    W2VX_SIMD static void w2vx_axpy(float alpha, const float *x, float *y, int n) {
-        #pragma omp simd
-        for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+    /* y += alpha * x */
+    static inline void w2vx_axpy_inline(float alpha, const float *x, float *y, int n) {
+        int i = 0;
+        for (; i + 8 <= n; i += 8) w2vx_store8(y + i, w2vx_load8(y + i) + alpha * w2vx_load8(x + i));
+        for (; i < n; i++) y[i] += alpha * x[i];
     }
+    W2VX_SIMD static float w2vx_dot(const float *a, const float *b, int n) { return w2vx_dot_inline(a, b, n); }
+    W2VX_SIMD static void w2vx_axpy(float alpha, const float *x, float *y, int n) { w2vx_axpy_inline(alpha, x, y, n); }
     /* ask for every cache line of a row now, so the loads overlap with other work */
     static inline void w2vx_prefetch_row(const float *row, int n) {
         for (int i = 0; i < n; i += 16) __builtin_prefetch(row + i, 1, 3);
     }
-    /* neu1e += g * row and row += g * l1 in one pass over row */
-    W2VX_SIMD static void w2vx_update(float g, const float *l1, float *row, float *neu1e, int n) {
-        #pragma omp simd
-        for (int i = 0; i < n; i++) { float r = row[i]; neu1e[i] += g * r; row[i] = r + g * l1[i]; }
+    /* out[k] = rows[k] . l1 for every k: independent dot products, so the CPU
+       overlaps them instead of waiting on one reduction at a time */
+    W2VX_SIMD static void w2vx_dots(const float *l1, float *const *rows, int count, int n, float *out) {
+        for (int k = 0; k < count; k++) out[k] = w2vx_dot_inline(l1, rows[k], n);
+    }
+    /* for every k with g[k] != 0: neu1e += g[k] * rows[k], then rows[k] += g[k] * l1 */
+    W2VX_SIMD static void w2vx_updates(const float *l1, float *const *rows, const float *g, int count,
+                                       int n, float *neu1e) {
+        for (int k = 0; k < count; k++) {
+            float *row = rows[k];
+            float gk = g[k];
+            if (gk == 0.0f) continue;
+            int i = 0;
+            for (; i + 8 <= n; i += 8) {
+                w2vx_v8 r = w2vx_load8(row + i);
+                w2vx_store8(neu1e + i, w2vx_load8(neu1e + i) + gk * r);
+                w2vx_store8(row + i, r + gk * w2vx_load8(l1 + i));
+            }
+            for (; i < n; i++) { float r = row[i]; neu1e[i] += gk * r; row[i] = r + gk * l1[i]; }
+        }
     }
     """
     float dot "w2vx_dot"(const float *a, const float *b, int n) noexcept nogil
     void axpy "w2vx_axpy"(float alpha, const float *x, float *y, int n) noexcept nogil
-    void update_pair "w2vx_update"(float g, const float *l1, float *row, float *neu1e, int n) noexcept nogil
+    void dots "w2vx_dots"(const float *l1, float **rows, int count, int n, float *out) noexcept nogil
+    void updates "w2vx_updates"(const float *l1, float **rows, const float *g, int count, int n,
+                                float *neu1e) noexcept nogil
     void prefetch_row "w2vx_prefetch_row"(const float *row, int n) noexcept nogil
 
 
@@ -147,46 +182,65 @@ cdef inline int64_t draw_negative(const Model *m, Worker *w) noexcept nogil:
     return m.alias_index[slot]
 
 
+cdef inline void draw_negatives_into(const Model *m, Worker *w, int64_t *samples) noexcept nogil:
+    """Fill samples[1..negative] and start loading their output rows."""
+    cdef int k
+    for k in range(1, m.negative + 1):
+        samples[k] = draw_negative(m, w)
+        prefetch_row(m.syn1neg + samples[k] * m.size, m.size)
+
+
 cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t target,
                          float alpha, float *neu1e) noexcept nogil:
     """Predict ``target`` from the hidden vector ``l1``: update the output rows, add the
-    gradient for ``l1`` into ``neu1e``; return the loss (0 unless compute_loss)."""
+    gradient for ``l1`` into ``neu1e``; return the loss (0 unless compute_loss).
+
+    All scores of one prediction are computed before any output row moves (the
+    rows of a Huffman path are distinct, so hs is exactly word2vec.c's sequential
+    update; a word drawn twice among the negatives sees its pre-update row)."""
     cdef int size = m.size
     cdef double loss = 0.0
-    cdef int64_t d, sample_word
-    cdef int code, label, skip, k
-    cdef float f, g
-    cdef float *row
+    cdef int64_t start
+    cdef int count, k, code, label, skip
+    cdef float g
+    cdef int64_t *samples
     if m.hs:
-        for d in range(m.code_offsets[target], m.code_offsets[target + 1]):
-            prefetch_row(m.syn1 + <int64_t>m.points[d] * size, size)
-        for d in range(m.code_offsets[target], m.code_offsets[target + 1]):
-            row = m.syn1 + <int64_t>m.points[d] * size
-            code = m.codes[d]
-            f = dot(l1, row, size)
+        start = m.code_offsets[target]
+        count = <int>(m.code_offsets[target + 1] - start)
+        for k in range(count):
+            w.rows[k] = m.syn1 + <int64_t>m.points[start + k] * size
+        dots(l1, w.rows, count, size, w.scores)
+        for k in range(count):
+            code = m.codes[start + k]
             if m.compute_loss:
-                loss += neg_log_sigmoid((1 - 2 * code) * <double>f)
-            g = hs_gradient(f, code, alpha, &skip)
-            if skip:
-                continue
-            update_pair(g, l1, row, neu1e, size)
+                loss += neg_log_sigmoid((1 - 2 * code) * <double>w.scores[k])
+            g = hs_gradient(w.scores[k], code, alpha, &skip)
+            w.grads[k] = 0.0 if skip else g
+        updates(l1, w.rows, w.grads, count, size, neu1e)
     if m.negative:
-        # draw first, prefetch all rows, then update: the random rows' cache misses overlap
-        w.samples[0] = target
-        for k in range(1, m.negative + 1):
-            w.samples[k] = draw_negative(m, w)
-            prefetch_row(m.syn1neg + w.samples[k] * size, size)
-        for k in range(m.negative + 1):
-            sample_word = w.samples[k]
+        # Negatives are drawn one prediction ahead and their rows prefetched, so the
+        # cache misses of these random rows overlap with the previous prediction.
+        if not w.have_next_samples:
+            draw_negatives_into(m, w, w.next_samples)
+        samples = w.next_samples
+        w.next_samples = w.samples
+        w.samples = samples
+        draw_negatives_into(m, w, w.next_samples)
+        w.have_next_samples = 1
+        samples[0] = target
+        count = m.negative + 1
+        for k in range(count):
+            w.rows[k] = m.syn1neg + samples[k] * size
+        dots(l1, w.rows, count, size, w.scores)
+        for k in range(count):
             label = 1 if k == 0 else 0
-            if k > 0 and sample_word == target:
+            if k > 0 and samples[k] == target:  # the target is no negative of itself
+                w.grads[k] = 0.0
                 continue
-            row = m.syn1neg + sample_word * size
-            f = dot(l1, row, size)
             if m.compute_loss:
-                loss += neg_log_sigmoid((2 * label - 1) * <double>f)
-            g = neg_gradient(f, label, alpha)
-            update_pair(g, l1, row, neu1e, size)
+                loss += neg_log_sigmoid((2 * label - 1) * <double>w.scores[k])
+            w.grads[k] = neg_gradient(w.scores[k], label, alpha)
+        updates(l1, w.rows, w.grads, count, size, neu1e)
     return loss
 
 
@@ -197,8 +251,15 @@ cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil:
     w.kept = NULL
     w.neu1 = <float *>malloc(2 * m.size * sizeof(float))
     w.neu1e = w.neu1 + m.size if w.neu1 != NULL else NULL
-    w.samples = <int64_t *>malloc((m.negative + 1) * sizeof(int64_t))
-    if w.neu1 == NULL or w.samples == NULL:
+    w.samples = <int64_t *>malloc(2 * (m.negative + 1) * sizeof(int64_t))
+    w.next_samples = w.samples + (m.negative + 1) if w.samples != NULL else NULL
+    w.have_next_samples = 0
+    # per-prediction scratch: output rows, their scores and gradient scales
+    cdef int64_t width = max(m.negative + 1, m.max_code_length, 1)
+    w.rows = <float **>malloc(width * sizeof(float *))
+    w.scores = <float *>malloc(2 * width * sizeof(float))
+    w.grads = w.scores + width if w.scores != NULL else NULL
+    if w.neu1 == NULL or w.samples == NULL or w.rows == NULL or w.scores == NULL:
         worker_free(w)
         return -1
     return 0
@@ -207,11 +268,17 @@ cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil:
 cdef void worker_free(Worker *w) noexcept nogil:
     free(w.neu1)
     free(w.kept)
-    free(w.samples)
+    free(w.samples if w.samples < w.next_samples else w.next_samples)  # one block, two halves
+    free(w.rows)
+    free(w.scores)
+    w.rows = NULL
+    w.scores = NULL
+    w.grads = NULL
     w.neu1 = NULL
     w.neu1e = NULL
     w.kept = NULL
     w.samples = NULL
+    w.next_samples = NULL
     w.kept_capacity = 0
 
 
@@ -374,6 +441,7 @@ cdef class KernelModel:
         self.m.codes = &codes[0] if hs and codes.shape[0] else NULL
         self.m.points = &points[0] if hs and points.shape[0] else NULL
         self.m.code_offsets = &code_offsets[0] if hs else NULL
+        self.m.max_code_length = int(np.diff(np.asarray(code_offsets)).max()) if hs and vocab_size > 1 else 0
         self.m.vocab_size = vocab_size
         self.m.size = <int>syn0.shape[1]
         self.m.window = window
