@@ -179,8 +179,7 @@ def _estep_partition(blocks: Iterator[tuple[int, sp.csr_matrix]], exp_elog_beta_
     """
     table = exp_elog_beta_t.value
     num_topics = table.shape[1]
-    sstats_t = np.zeros_like(table)
-    block_sstats_t = np.empty_like(table)
+    sstats_t = np.zeros_like(table)  # the kernel adds every block's statistics to it
     elog_theta_sum = np.zeros(num_topics)
     n_docs = 0
     for block_id, block in blocks:
@@ -192,8 +191,7 @@ def _estep_partition(blocks: Iterator[tuple[int, sp.csr_matrix]], exp_elog_beta_
             continue
         gamma = _estep.init_gamma(block.shape[0], num_topics, _block_seed(update_seed, block_id))
         _estep.e_step(*_csr_arrays(block), table, alpha, gamma,
-                      iterations, gamma_threshold, workers=1, eps=eps, sstats_t=block_sstats_t)
-        sstats_t += block_sstats_t
+                      iterations, gamma_threshold, workers=1, eps=eps, sstats_t=sstats_t)
         elog_theta_sum += dirichlet_expectation(gamma).sum(axis=0)
         n_docs += block.shape[0]
     yield sstats_t, elog_theta_sum, n_docs

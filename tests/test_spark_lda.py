@@ -6,8 +6,10 @@ with the reason: the Spark support is part of the product, not optional.
 import numpy as np
 import pytest
 
-from ldax import LdaModel
-from ldax.spark import SparkLDA, to_csr_blocks, train_lda, transform
+from ldax import LdaModel, _estep
+from ldax.lda import _csr_arrays, dirichlet_expectation
+from ldax.spark import (SparkLDA, _block_seed, _estep_partition, _partition_blocks, to_csr_blocks,
+                        train_lda, transform)
 from w2vx._spark import local_session
 
 NUM_TERMS = 30
@@ -75,6 +77,33 @@ def test_result_does_not_depend_on_partitions(spark):
     assert _aligned_topic_distance(*models) < 0.01
     bounds = [m.log_perplexity(corpus) for m in models]
     assert abs(bounds[0] - bounds[1]) < 0.01 * abs(bounds[0])
+
+
+def test_partition_statistics_are_the_sum_over_blocks():
+    """The executor's E-step equals the kernel run block by block with the same seeds (no Spark)."""
+    corpus, _ = planted_corpus(n_docs=130, seed=7)
+    model = LdaModel(num_topics=3, id2word=ID2WORD, random_state=0, workers=1)
+    blocks = list(_partition_blocks(2, iter(corpus), NUM_TERMS, block_size=40))
+    assert [b.shape[0] for _, b in blocks] == [40, 40, 40, 10]
+
+    class Broadcast:  # what the executor reads from a pyspark Broadcast
+        value = model._exp_elog_beta_t
+
+    alpha = np.ascontiguousarray(model.alpha)
+    (sstats_t, elog_theta_sum, n_docs), = _estep_partition(
+        iter(blocks), Broadcast, alpha, 50, 1e-3, 1e-100, update_seed=99, sample_seed=0,
+        fraction=None, with_replacement=False)
+    expected_sstats, expected_elog = np.zeros_like(sstats_t), np.zeros(3)
+    for block_id, block in blocks:
+        gamma = _estep.init_gamma(block.shape[0], 3, _block_seed(99, block_id))
+        one = np.zeros_like(sstats_t)
+        _estep.e_step(*_csr_arrays(block), model._exp_elog_beta_t, alpha, gamma, 50, 1e-3,
+                      sstats_t=one)
+        expected_sstats += one
+        expected_elog += dirichlet_expectation(gamma).sum(axis=0)
+    assert n_docs == 130
+    np.testing.assert_allclose(sstats_t, expected_sstats, rtol=1e-12)
+    np.testing.assert_allclose(elog_theta_sum, expected_elog, rtol=1e-12)
 
 
 def test_planted_topics_are_recovered(spark):
