@@ -106,26 +106,37 @@ cdef inline double neg_log_sigmoid(double x) noexcept nogil:
 cdef extern from *:
     """
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-    #define W2VX_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
+    #define W2VX_SIMD __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
     #else
     #define W2VX_SIMD
     #endif
-    /* 8-float vectors (gcc vector extension): each clone maps them to its own
-       registers; two accumulators hide the add latency, the tail is scalar */
+    /* 8- and 4-float vectors (gcc vector extension): each clone maps them to its
+       own registers.  Loops run over 8 floats, then at most one 4-float step,
+       then scalars (a 100-float row is 12 x 8 + 4). */
     typedef float w2vx_v8 __attribute__((vector_size(32)));
+    typedef float w2vx_v4 __attribute__((vector_size(16)));
     static inline w2vx_v8 w2vx_load8(const float *p) { w2vx_v8 v; __builtin_memcpy(&v, p, sizeof v); return v; }
     static inline void w2vx_store8(float *p, w2vx_v8 v) { __builtin_memcpy(p, &v, sizeof v); }
+    static inline w2vx_v4 w2vx_load4(const float *p) { w2vx_v4 v; __builtin_memcpy(&v, p, sizeof v); return v; }
+    static inline void w2vx_store4(float *p, w2vx_v4 v) { __builtin_memcpy(p, &v, sizeof v); }
+    static inline float w2vx_hsum(w2vx_v8 v) {
+        return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    }
 
     static inline float w2vx_dot_inline(const float *a, const float *b, int n) {
         w2vx_v8 s0 = {0}, s1 = {0};
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
+        for (; i + 16 <= n; i += 16) {  /* two accumulators hide the add latency */
             s0 += w2vx_load8(a + i) * w2vx_load8(b + i);
             s1 += w2vx_load8(a + i + 8) * w2vx_load8(b + i + 8);
         }
         if (i + 8 <= n) { s0 += w2vx_load8(a + i) * w2vx_load8(b + i); i += 8; }
-        s0 += s1;
-        float s = ((s0[0] + s0[4]) + (s0[1] + s0[5])) + ((s0[2] + s0[6]) + (s0[3] + s0[7]));
+        float s = w2vx_hsum(s0 + s1);
+        if (i + 4 <= n) {
+            w2vx_v4 p = w2vx_load4(a + i) * w2vx_load4(b + i);
+            s += (p[0] + p[2]) + (p[1] + p[3]);
+            i += 4;
+        }
         for (; i < n; i++) s += a[i] * b[i];
         return s;
     }
@@ -141,25 +152,83 @@ cdef extern from *:
     static inline void w2vx_prefetch_row(const float *row, int n) {
         for (int i = 0; i < n; i += 16) __builtin_prefetch(row + i, 1, 3);
     }
-    /* out[k] = rows[k] . l1 for every k: independent dot products, so the CPU
-       overlaps them instead of waiting on one reduction at a time */
+    /* out[k] = rows[k] . l1 for every k, four rows at a time: four independent
+       accumulators, and each slice of l1 is loaded once for four rows */
     W2VX_SIMD static void w2vx_dots(const float *l1, float *const *rows, int count, int n, float *out) {
-        for (int k = 0; k < count; k++) out[k] = w2vx_dot_inline(l1, rows[k], n);
-    }
-    /* for every k with g[k] != 0: neu1e += g[k] * rows[k], then rows[k] += g[k] * l1 */
-    W2VX_SIMD static void w2vx_updates(const float *l1, float *const *rows, const float *g, int count,
-                                       int n, float *neu1e) {
-        for (int k = 0; k < count; k++) {
-            float *row = rows[k];
-            float gk = g[k];
-            if (gk == 0.0f) continue;
+        int k = 0;
+        for (; k + 4 <= count; k += 4) {
+            const float *r0 = rows[k], *r1 = rows[k + 1], *r2 = rows[k + 2], *r3 = rows[k + 3];
+            w2vx_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
             int i = 0;
             for (; i + 8 <= n; i += 8) {
-                w2vx_v8 r = w2vx_load8(row + i);
-                w2vx_store8(neu1e + i, w2vx_load8(neu1e + i) + gk * r);
-                w2vx_store8(row + i, r + gk * w2vx_load8(l1 + i));
+                w2vx_v8 x = w2vx_load8(l1 + i);
+                s0 += x * w2vx_load8(r0 + i);
+                s1 += x * w2vx_load8(r1 + i);
+                s2 += x * w2vx_load8(r2 + i);
+                s3 += x * w2vx_load8(r3 + i);
             }
-            for (; i < n; i++) { float r = row[i]; neu1e[i] += gk * r; row[i] = r + gk * l1[i]; }
+            float t0 = w2vx_hsum(s0), t1 = w2vx_hsum(s1), t2 = w2vx_hsum(s2), t3 = w2vx_hsum(s3);
+            if (i + 4 <= n) {
+                w2vx_v4 x = w2vx_load4(l1 + i);
+                w2vx_v4 p0 = x * w2vx_load4(r0 + i), p1 = x * w2vx_load4(r1 + i);
+                w2vx_v4 p2 = x * w2vx_load4(r2 + i), p3 = x * w2vx_load4(r3 + i);
+                t0 += (p0[0] + p0[2]) + (p0[1] + p0[3]);
+                t1 += (p1[0] + p1[2]) + (p1[1] + p1[3]);
+                t2 += (p2[0] + p2[2]) + (p2[1] + p2[3]);
+                t3 += (p3[0] + p3[2]) + (p3[1] + p3[3]);
+                i += 4;
+            }
+            for (; i < n; i++) {
+                t0 += l1[i] * r0[i]; t1 += l1[i] * r1[i]; t2 += l1[i] * r2[i]; t3 += l1[i] * r3[i];
+            }
+            out[k] = t0; out[k + 1] = t1; out[k + 2] = t2; out[k + 3] = t3;
+        }
+        for (; k < count; k++) out[k] = w2vx_dot_inline(l1, rows[k], n);
+    }
+    /* for every k: neu1e += g[k] * rows[k], then rows[k] += g[k] * l1 (g[k] == 0: no-op).
+       Slice by slice, so each slice of l1 stays in a register for all rows, and the
+       neu1e sum runs in two accumulators (even / odd k) instead of one long chain. */
+    W2VX_SIMD static void w2vx_updates(const float *l1, float *const *rows, const float *g, int count,
+                                       int n, float *neu1e) {
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            w2vx_v8 x = w2vx_load8(l1 + i), e0 = w2vx_load8(neu1e + i), e1 = {0};
+            int k = 0;
+            for (; k + 2 <= count; k += 2) {
+                float *ra = rows[k] + i, *rb = rows[k + 1] + i;
+                w2vx_v8 a = w2vx_load8(ra);
+                e0 += g[k] * a;
+                w2vx_store8(ra, a + g[k] * x);
+                w2vx_v8 b = w2vx_load8(rb);  /* after the store: rows[k] may equal rows[k + 1] */
+                e1 += g[k + 1] * b;
+                w2vx_store8(rb, b + g[k + 1] * x);
+            }
+            if (k < count) {
+                float *ra = rows[k] + i;
+                w2vx_v8 a = w2vx_load8(ra);
+                e0 += g[k] * a;
+                w2vx_store8(ra, a + g[k] * x);
+            }
+            w2vx_store8(neu1e + i, e0 + e1);
+        }
+        if (i + 4 <= n) {
+            w2vx_v4 x = w2vx_load4(l1 + i), e = w2vx_load4(neu1e + i);
+            for (int k = 0; k < count; k++) {
+                w2vx_v4 r = w2vx_load4(rows[k] + i);
+                e += g[k] * r;
+                w2vx_store4(rows[k] + i, r + g[k] * x);
+            }
+            w2vx_store4(neu1e + i, e);
+            i += 4;
+        }
+        for (; i < n; i++) {
+            float x = l1[i], e = neu1e[i];
+            for (int k = 0; k < count; k++) {
+                float r = rows[k][i];
+                e += g[k] * r;
+                rows[k][i] = r + g[k] * x;
+            }
+            neu1e[i] = e;
         }
     }
     """
