@@ -355,7 +355,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="comma separated, from " + ", ".join(CONTENDERS))
     p.add_argument("--repeats", type=int, default=3,
                    help="runs per case whose first run trains in under --repeat-below seconds")
-    p.add_argument("--repeat-below", type=float, default=15.0)
+    p.add_argument("--repeat-below", type=float, default=6.0)
     p.add_argument("--quick", action="store_true",
                    help="BoW only, K=50, 1 pass, gensim's schedule, single runs")
     p.add_argument("--fresh", action="store_true",
