@@ -77,7 +77,9 @@ def _partition_counts(sentences: Iterator[Any]) -> Iterator[tuple[str, int]]:
 
 def _encode_partition(sentences: Iterator[Any], key_to_index: Any) -> Iterator[tuple]:
     """Executor: the partition's sentences as ``(ids int32, offsets int64, raw words)``."""
-    ids, offsets, raw = encode_sentences([_tokens(s) for s in sentences], key_to_index.value)
+    vocabulary = key_to_index.value
+    ids, offsets, raw = encode_sentences([_tokens(s) for s in sentences], vocabulary,
+                                         len(vocabulary))
     yield ids, offsets, raw
 
 
