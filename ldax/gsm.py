@@ -63,6 +63,11 @@ _EVAL_CHUNK = 4096          # documents per block when scoring or inferring
 # gradient, and at K = 200 training settles in the collapsed state (all topics
 # the unigram distribution, KL = 0).  0.6-0.75 broke that symmetry on 20News.
 DECODER_LOGIT_STD = 0.7
+# The heads' outputs are squashed (tanh) into |mu - mu0| <= 10 sigma0 and
+# |log sigma - log sigma0| <= 5.  Unbounded, one Adam step could move the heads
+# of an outlying (very long) document by tens of units and sigma = exp(.) made
+# that a KL spike of 1e3-1e5 nats per document; typical values lie far inside.
+MU_BOUND, LOG_SIGMA_BOUND = 10.0, 5.0
 
 
 # ----------------------------------------------------------------------------
@@ -200,8 +205,8 @@ class _Net:
         logits = p["word_vectors"] @ p["topic_vectors"].T
         return np.ascontiguousarray(_softmax_rows(logits.T).T)
 
-    def encode(self, x_in: sp.csr_matrix) -> tuple[list, np.ndarray, np.ndarray]:
-        """Hidden layers as (pre, post) pairs, then mu and log sigma."""
+    def encode(self, x_in: sp.csr_matrix) -> tuple[list, np.ndarray, np.ndarray, tuple]:
+        """Hidden layers as (pre, post) pairs, mu, log sigma, and the heads' tanh values."""
         p = self.params
         layers = []
         h: Any = x_in
@@ -211,9 +216,12 @@ class _Net:
             post = self.activate(pre.copy() if self.activate is _relu else pre)
             layers.append((pre, post))
             h = post
-        mu = self._linear(h, p["mu_w"]) + p["mu_b"]
-        log_sigma = self._linear(h, p["log_sigma_w"]) + p["log_sigma_b"]
-        return layers, mu, log_sigma
+        mu_scale = MU_BOUND * math.sqrt(self.prior_variance)
+        mu_tanh = np.tanh((self._linear(h, p["mu_w"]) + p["mu_b"]) / mu_scale)
+        mu = self.prior_mean + mu_scale * mu_tanh
+        log_sigma_tanh = np.tanh((self._linear(h, p["log_sigma_w"]) + p["log_sigma_b"]) / LOG_SIGMA_BOUND)
+        log_sigma = 0.5 * math.log(self.prior_variance) + LOG_SIGMA_BOUND * log_sigma_tanh
+        return layers, mu, log_sigma, (mu_tanh, log_sigma_tanh)
 
     def _linear(self, inputs: Any, weights: np.ndarray) -> np.ndarray:
         """``inputs @ weights``; sparse inputs go through the fused kernel (never densified)."""
@@ -251,7 +259,7 @@ class _Net:
         """
         p, n = self.params, x.shape[0]
         x_in = encoder_input(x, self.encoder_input_kind, self.dtype)
-        layers, mu, log_sigma = self.encode(x_in)
+        layers, mu, log_sigma, (mu_tanh, log_sigma_tanh) = self.encode(x_in)
         sigma = np.exp(log_sigma)
         z = mu + sigma * eps
         theta = self.theta(z)
@@ -280,6 +288,8 @@ class _Net:
         kl_scale = self.kl_weight * scale
         g_mu = g_z + (kl_scale / self.prior_variance) * (mu - self.prior_mean)
         g_log_sigma = g_z * eps * sigma + kl_scale * (sigma * sigma / self.prior_variance - 1.0)
+        g_mu *= 1.0 - mu_tanh * mu_tanh                  # through the bounding tanh
+        g_log_sigma *= 1.0 - log_sigma_tanh * log_sigma_tanh
         h = layers[-1][1] if layers else x_in
         self._dense_grad(h, g_mu, "mu", grads)
         self._dense_grad(h, g_log_sigma, "log_sigma", grads)
@@ -320,7 +330,7 @@ class _Net:
         theta_mean = np.empty((x.shape[0], self.params["theta_b"].shape[0]), dtype=self.dtype)
         for start in range(0, x.shape[0], _EVAL_CHUNK):
             block = x[start:start + _EVAL_CHUNK]
-            _, mu, log_sigma = self.encode(encoder_input(block, self.encoder_input_kind, self.dtype))
+            _, mu, log_sigma, _ = self.encode(encoder_input(block, self.encoder_input_kind, self.dtype))
             theta_mean[start:start + block.shape[0]] = self.theta(mu)
             if samples == 0:
                 loglik = self.log_likelihood(block, theta_mean[start:start + block.shape[0]], beta_t)
