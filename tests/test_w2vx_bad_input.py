@@ -118,3 +118,29 @@ def test_invalid_utf8_corpus_file(tmp_path):
     path.write_bytes(b"ok words \xff\xfe here\n" * 5)
     with pytest.raises(ValueError, match="UTF-8"):
         Word2Vec(corpus_file=str(path), min_count=1)
+
+
+@pytest.mark.parametrize("from_file", [False, True])
+def test_exception_in_progress_callback_stops_training_cleanly(tmp_path, from_file):
+    """An exception raised on the calling thread (as Ctrl-C would be) stops the worker
+    threads and reaches the caller; the model stays usable."""
+    rng = np.random.default_rng(1)
+    corpus = [[f"w{i}" for i in rng.integers(0, 50, size=40)] for _ in range(20000)]
+    model = Word2Vec(vector_size=16, min_count=1, workers=2, sg=1)
+    model.build_vocab(corpus)
+    source = dict(corpus_iterable=corpus, total_examples=len(corpus))
+    if from_file:
+        path = tmp_path / "c.txt"
+        path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+        source = dict(corpus_file=str(path), total_words=model.corpus_total_words)
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(progress):
+        raise Stop
+
+    with pytest.raises(Stop):
+        model.train(**source, epochs=3, report_delay=0.0, progress_callback=interrupt)
+    assert np.isfinite(model.wv.vectors).all()
+    model.train(corpus[:100], total_examples=100, epochs=1)  # still trains afterwards

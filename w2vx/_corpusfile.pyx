@@ -8,6 +8,9 @@ epoch.  Tokens are split on ASCII whitespace (as ``bytes.split()`` does, which
 is how ``w2vx.vocab.scan_vocab`` counts a corpus file) and mapped to ids
 through an open-addressing hash table of the UTF-8 vocabulary; unknown tokens
 are dropped.  No Python object is touched between opening and closing the file.
+
+``.gz`` corpora are decompressed once per ``train()`` call to a temporary file
+by ``w2vx/word2vec.py`` (a gzip stream cannot be split into byte ranges).
 """
 import numpy as np
 
@@ -93,14 +96,16 @@ cdef class VocabHash:
 
 def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t start, int64_t end,
                      double start_alpha, double end_alpha, int epoch, int epochs,
-                     int64_t epoch_words, int64_t[:, ::1] progress, int thread_index, uint64_t seed):
+                     int64_t epoch_words, int64_t[:, ::1] progress, int thread_index, uint64_t seed,
+                     const uint8_t[::1] stop):
     """Train on the lines of ``path`` whose first byte lies in ``[start, end)``.
 
     Alpha decays linearly over all epochs: at any moment it is set from
     ``(epoch + words_done_by_all_threads / epoch_words) / epochs``, where the
     other threads' counts are read from ``progress`` (a benign race, as in
     word2vec.c).  ``progress[thread_index]`` receives this thread's
-    ``[raw_words, effective_words]`` as it goes.
+    ``[raw_words, effective_words]`` as it goes.  The thread returns early once
+    ``stop[0]`` becomes non-zero (set by the caller on an interrupt).
 
     Returns
     -------
@@ -140,7 +145,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
                     pos += nread
         else:
             fseek(fh, 0, SEEK_SET)
-        while pos < end:
+        while pos < end and not stop[0]:
             nread = getline(&line, &line_capacity, fh)
             if nread <= 0:
                 break

@@ -873,6 +873,7 @@ class _FileEpoch:
         workers = self.model.workers
         bounds = [self.size * i // workers for i in range(workers + 1)]
         progress = np.zeros((workers, 2), dtype=np.int64)
+        stop = np.zeros(1, dtype=np.uint8)
         results: list[Any] = [None] * workers
 
         def work(i: int) -> None:
@@ -880,7 +881,7 @@ class _FileEpoch:
                 results[i] = train_file_range(
                     self.kernel, self.vocab, self.path, bounds[i], bounds[i + 1], schedule.start_alpha,
                     schedule.end_alpha, epoch, schedule.epochs, self.total_words, progress, i,
-                    _mix_seed(self.model.seed, epoch, i))
+                    _mix_seed(self.model.seed, epoch, i), stop)
             except BaseException as exc:
                 results[i] = exc
 
@@ -888,13 +889,19 @@ class _FileEpoch:
                    for i in range(workers)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=0.05)
-                if reporter.due():
-                    raw, effective = (int(x) for x in progress.sum(axis=0))
-                    fraction = raw / self.total_words
-                    reporter.report(fraction, raw, effective, schedule.alpha(epoch, fraction))
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(timeout=0.05)
+                    if reporter.due():
+                        raw, effective = (int(x) for x in progress.sum(axis=0))
+                        fraction = min(raw / self.total_words, 1.0)
+                        reporter.report(fraction, raw, effective, schedule.alpha(epoch, fraction))
+        except BaseException:  # e.g. KeyboardInterrupt: the C threads stop at their next line
+            stop[0] = 1
+            for thread in threads:
+                thread.join()
+            raise
         for result in results:
             if isinstance(result, BaseException):
                 raise result
