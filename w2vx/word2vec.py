@@ -849,8 +849,11 @@ class _IterableEpoch:
                 if reporter.due():
                     reporter.report(min(self._fraction(sentences_total, raw_total), 1.0), raw_total,
                                     effective_total, alpha)
-        except BaseException:  # e.g. KeyboardInterrupt: let the threads wind down
+        except BaseException:  # e.g. KeyboardInterrupt: wind the threads down, then re-raise
             stop.set()
+            producer.join()
+            for thread in threads:
+                thread.join()
             raise
         producer.join()
         for thread in threads:
