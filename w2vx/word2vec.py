@@ -14,8 +14,17 @@ Differences from gensim, all deliberate:
 * sentences are never truncated (gensim cuts at 10,000 tokens);
 * ties in ``sorted_vocab`` keep first-occurrence order (gensim 4.4 reverses them);
 * negative words come from an O(1) alias table (gensim bisects ``cum_table``);
+* the learning rate falls with the words trained by all threads together, for
+  ``corpus_file`` too (gensim's corpus_file threads each count only their own
+  words, so its alpha decays ``workers`` times slower within an epoch);
+* ``score()`` sums exact ``log sigma`` terms (gensim uses a table and skips
+  arguments beyond +-6);
 * ``corpus_file`` may be ``.gz`` (decompressed once per ``train()`` call to a
-  temporary file next to the other temporary files, then deleted);
+  temporary file in ``tempfile.gettempdir()``, deleted afterwards);
+* ``corpus_file`` lines are split on ASCII whitespace, in C (gensim's
+  ``LineSentence`` uses ``str.split()``, which also splits on Unicode spaces);
+* a first sentence that is a ``str`` is refused (gensim only warns and then
+  trains on its characters);
 * ``save``/``load`` use gensimx's pickle-free archive; ``to_gensim()`` gives a
   gensim model for everything else.
 """
