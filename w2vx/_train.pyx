@@ -22,6 +22,8 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.dict cimport PyDict_GetItem
+from cpython.list cimport PyList_GET_ITEM
+from cpython.long cimport PyLong_AsSsize_t
 from cpython.ref cimport PyObject
 from libc.math cimport exp, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
@@ -607,12 +609,20 @@ def encode_sentences(list sentences, dict key_to_index, int64_t vocab_size):
     cdef cnp.ndarray[int64_t, ndim=1] offsets = np.empty(n_sent + 1, dtype=np.int64)
     cdef PyObject *found
     cdef int64_t index
+    cdef Py_ssize_t j
+    cdef object sentence_obj
+    cdef list tokens
     offsets[0] = 0
     for k in range(n_sent):
-        for token in <object>sentences[k]:
+        sentence_obj = sentences[k]
+        tokens = sentence_obj if type(sentence_obj) is list else list(sentence_obj)
+        if len(tokens) > len(sentence_obj):  # an iterable whose len() undercounts
+            raise ValueError("a sentence yielded more tokens than its len()")
+        for j in range(len(tokens)):
+            token = <object>PyList_GET_ITEM(tokens, j)
             found = PyDict_GetItem(key_to_index, token)
             if found != NULL:
-                index = <object>found
+                index = PyLong_AsSsize_t(<object>found)
                 if index < 0 or index >= vocab_size:
                     raise ValueError(f"key_to_index maps {token!r} to {index}, outside the "
                                      f"vocabulary of {vocab_size} words")
