@@ -776,20 +776,39 @@ class _IterableEpoch:
             return False
 
         def produce() -> None:
+            # Sentences are encoded every batch_words words (so their token strings are
+            # freed early) and the id arrays are joined into jobs of job_words words.
             sentences = words = job_no = 0
             batch: list = []
             batch_words = 0
+            id_parts: list[np.ndarray] = []
+            length_parts: list[np.ndarray] = []
+            job_raw = job_sentences = 0
             try:
-                def emit() -> bool:
-                    nonlocal sentences, words, job_no, batch, batch_words
+                def encode() -> None:
+                    nonlocal batch, batch_words, job_raw, job_sentences
                     ids, offsets, raw = encode_sentences(batch, key_to_index, vocab_size)
-                    alpha_start = schedule.alpha(epoch, self._fraction(sentences, words))
-                    sentences += len(batch)
-                    words += raw
-                    alpha_end = schedule.alpha(epoch, self._fraction(sentences, words))
-                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no), raw, len(batch))
-                    job_no += 1
+                    id_parts.append(ids)
+                    length_parts.append(np.diff(offsets))
+                    job_raw += raw
+                    job_sentences += len(batch)
                     batch, batch_words = [], 0
+
+                def emit() -> bool:
+                    nonlocal sentences, words, job_no, job_raw, job_sentences
+                    ids = np.concatenate(id_parts)
+                    offsets = np.zeros(job_sentences + 1, dtype=np.int64)
+                    np.cumsum(np.concatenate(length_parts), out=offsets[1:])
+                    id_parts.clear()
+                    length_parts.clear()
+                    alpha_start = schedule.alpha(epoch, self._fraction(sentences, words))
+                    sentences += job_sentences
+                    words += job_raw
+                    alpha_end = schedule.alpha(epoch, self._fraction(sentences, words))
+                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no),
+                           job_raw, job_sentences)
+                    job_no += 1
+                    job_raw = job_sentences = 0
                     return put(job)
 
                 for sentence in self.corpus:
@@ -797,9 +816,13 @@ class _IterableEpoch:
                         sentence = list(sentence)
                     batch.append(sentence)
                     batch_words += len(sentence)
-                    if batch_words >= job_words and not emit():
-                        return
+                    if batch_words >= self.model.batch_words:
+                        encode()
+                        if job_raw >= job_words and not emit():
+                            return
                 if batch:
+                    encode()
+                if job_sentences:
                     emit()
             except BaseException as exc:  # surfaced in the calling thread
                 errors.append(exc)
