@@ -17,10 +17,11 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
 from libc.stdio cimport EOF, FILE, SEEK_SET, fclose, fgetc, fopen, fseek
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free
 from libc.string cimport memcmp
 
-from w2vx._train cimport KernelModel, Model, Worker, train_sentence, worker_free, worker_init
+from w2vx._train cimport (KernelModel, Model, Worker, alloc_lines, train_sentence, worker_free,
+                          worker_init)
 
 cnp.import_array()
 
@@ -126,7 +127,6 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
     cdef size_t line_capacity = 0
     cdef ssize_t nread
     cdef int32_t *ids = NULL
-    cdef int32_t *grown
     cdef int64_t ids_capacity = 0, n_ids, pos = start, raw = 0, effective = 0, sentences = 0
     cdef int64_t kept, done, t, raw_before
     cdef Py_ssize_t i, token_start
@@ -150,13 +150,13 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
             if nread <= 0:
                 break
             pos += nread
-            if nread > ids_capacity:
-                grown = <int32_t *>realloc(ids, nread * sizeof(int32_t))
-                if grown == NULL:
+            if nread > ids_capacity:  # at most one token per byte; contents need not survive
+                free(ids)
+                ids = <int32_t *>alloc_lines(nread * sizeof(int32_t))
+                ids_capacity = nread if ids != NULL else 0
+                if ids == NULL:
                     failed = 1
                     break
-                ids = grown
-                ids_capacity = nread
             n_ids = 0
             i = 0
             raw_before = raw

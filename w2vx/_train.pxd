@@ -32,6 +32,7 @@ ctypedef struct Model:
 # Per-thread scratch and random state.
 ctypedef struct Worker:
     uint64_t next_random
+    void *scratch                # one cache-line-aligned block holding the buffers below
     float *neu1
     float *neu1e
     int32_t *kept                # the sentence after subsampling
@@ -44,6 +45,7 @@ ctypedef struct Worker:
     int64_t kept_capacity
     double loss
 
+cdef void *alloc_lines(size_t nbytes) noexcept nogil
 cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil
 cdef void worker_free(Worker *w) noexcept nogil
 cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,

@@ -27,7 +27,7 @@ from cpython.long cimport PyLong_AsSsize_t
 from cpython.ref cimport PyObject
 from libc.math cimport exp, log, log1p
 from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free
 from libc.string cimport memset
 
 cnp.import_array()
@@ -315,41 +315,51 @@ cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t tar
     return loss
 
 
+cdef extern from "<stdlib.h>" nogil:
+    void *aligned_alloc(size_t alignment, size_t size)
+
+
+cdef inline size_t whole_lines(size_t nbytes) noexcept nogil:
+    return (nbytes + 63) & ~(<size_t>63)
+
+
+cdef void *alloc_lines(size_t nbytes) noexcept nogil:
+    """Memory on cache lines of its own (aligned, size rounded up to 64 bytes): the
+    scratch of two threads must never share a line, or every update would bounce it."""
+    return aligned_alloc(64, whole_lines(nbytes if nbytes > 0 else 1))
+
+
 cdef int worker_init(Worker *w, const Model *m, uint64_t seed) noexcept nogil:
+    cdef size_t width = max(m.negative + 1, m.max_code_length, 1)
+    cdef size_t vec = whole_lines(m.size * sizeof(float))
+    cdef size_t samples = whole_lines(2 * (m.negative + 1) * sizeof(int64_t))
+    cdef size_t rows = whole_lines(width * sizeof(float *))
+    cdef size_t scores = whole_lines(2 * width * sizeof(float))
+    cdef char *block = <char *>alloc_lines(2 * vec + samples + rows + scores)
     w.next_random = seed
     w.loss = 0.0
     w.kept_capacity = 0
     w.kept = NULL
-    w.neu1 = <float *>malloc(2 * m.size * sizeof(float))
-    w.neu1e = w.neu1 + m.size if w.neu1 != NULL else NULL
-    w.samples = <int64_t *>malloc(2 * (m.negative + 1) * sizeof(int64_t))
-    w.next_samples = w.samples + (m.negative + 1) if w.samples != NULL else NULL
+    w.scratch = block
+    if block == NULL:
+        return -1
+    w.neu1 = <float *>block
+    w.neu1e = <float *>(block + vec)
+    w.samples = <int64_t *>(block + 2 * vec)
+    w.next_samples = w.samples + (m.negative + 1)
     w.have_next_samples = 0
     # per-prediction scratch: output rows, their scores and gradient scales
-    cdef int64_t width = max(m.negative + 1, m.max_code_length, 1)
-    w.rows = <float **>malloc(width * sizeof(float *))
-    w.scores = <float *>malloc(2 * width * sizeof(float))
-    w.grads = w.scores + width if w.scores != NULL else NULL
-    if w.neu1 == NULL or w.samples == NULL or w.rows == NULL or w.scores == NULL:
-        worker_free(w)
-        return -1
+    w.rows = <float **>(block + 2 * vec + samples)
+    w.scores = <float *>(block + 2 * vec + samples + rows)
+    w.grads = w.scores + width
     return 0
 
 
 cdef void worker_free(Worker *w) noexcept nogil:
-    free(w.neu1)
+    free(w.scratch)
     free(w.kept)
-    free(w.samples if w.samples < w.next_samples else w.next_samples)  # one block, two halves
-    free(w.rows)
-    free(w.scores)
-    w.rows = NULL
-    w.scores = NULL
-    w.grads = NULL
-    w.neu1 = NULL
-    w.neu1e = NULL
+    w.scratch = NULL
     w.kept = NULL
-    w.samples = NULL
-    w.next_samples = NULL
     w.kept_capacity = 0
 
 
@@ -358,17 +368,16 @@ cdef int64_t train_sentence(const Model *m, Worker *w, const int32_t *sentence,
     """Train on one sentence of vocabulary ids.  Returns the number of words kept by
     subsampling (the "effective" words), or -1 if scratch memory could not be grown."""
     cdef int64_t i, n, pos, c, start, end, word
-    cdef int32_t *grown
     cdef int reduced, count, size = m.size
     cdef float *l1
     cdef float *neu1 = w.neu1
     cdef float *neu1e = w.neu1e
-    if length > w.kept_capacity:
-        grown = <int32_t *>realloc(w.kept, length * sizeof(int32_t))
-        if grown == NULL:
+    if length > w.kept_capacity:  # contents need not survive: refilled below
+        free(w.kept)
+        w.kept = <int32_t *>alloc_lines(length * sizeof(int32_t))
+        w.kept_capacity = length if w.kept != NULL else 0
+        if w.kept == NULL:
             return -1
-        w.kept = grown
-        w.kept_capacity = length
     # subsampling: keep word with probability keep_prob[word], one draw per word as word2vec.c
     n = 0
     for i in range(length):
