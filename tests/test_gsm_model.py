@@ -3,7 +3,7 @@ falls with training, seeded runs reproduce, odd but valid input stays finite."""
 import numpy as np
 import pytest
 
-from ldax.gsm import GSM
+from ldax.gsm import GSM, LOG_SIGMA_BOUND, MU_BOUND, encoder_input
 
 NUM_TERMS, NUM_TOPICS = 60, 4
 VOCAB = {i: f"w{i}" for i in range(NUM_TERMS)}
@@ -134,3 +134,17 @@ def test_kl_warmup_ramps_the_weight_then_holds_it():
     first = model.history[0]
     # the training loss of the first epoch used the reduced weight
     assert first["train_loss"] < first["train_reconstruction"] + 0.8 * first["train_kl"]
+
+
+def test_encoder_heads_are_bounded_for_outlying_documents():
+    _, docs = planted_corpus(9, num_docs=50)
+    model = small_model(docs, epochs=1, prior_mean=0.5, prior_variance=4.0)
+    # a head pushed far out, as one large step on a very long document could push it
+    model.params["log_sigma_b"][...] = 1e4
+    model.params["mu_b"][...] = -1e4
+    x = model._as_matrix(docs[:5] + [[(0, 1e6)]])
+    _, mu, log_sigma, _ = model._net.encode(encoder_input(x, "log1p", model.dtype))
+    assert np.all(log_sigma <= 0.5 * np.log(4.0) + LOG_SIGMA_BOUND + 1e-5)
+    assert np.all(mu >= 0.5 - MU_BOUND * 2.0 - 1e-4)
+    loss, _, kl = model._net.loss_and_grad(x, np.zeros((6, NUM_TOPICS), dtype=model.dtype))
+    assert np.isfinite(loss) and kl < NUM_TOPICS * (np.exp(2 * LOG_SIGMA_BOUND) + MU_BOUND ** 2)
