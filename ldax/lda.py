@@ -30,6 +30,7 @@ contiguous row per word) for the E-step; gensim's ``K x V`` attributes
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import os
 from collections import defaultdict
@@ -170,12 +171,20 @@ class LdaState:
         if targetsize is None:
             targetsize = self.numdocs
         scale = 1.0 if self.numdocs == 0 or targetsize == self.numdocs else targetsize / self.numdocs
-        self.sstats_t *= (1.0 - rhot) * scale
+        keep = (1.0 - rhot) * scale
         scale = 1.0 if other.numdocs == 0 or targetsize == other.numdocs else targetsize / other.numdocs
         if scale != 1.0:
             logger.info("merging changes from %i documents into a model of %i documents",
                         other.numdocs, targetsize)
-        self.sstats_t += (rhot * scale) * _sstats_t_of(other)
+        add = rhot * scale
+        if add == 0.0 or not math.isfinite(keep / add):
+            self.sstats_t *= keep
+            self.sstats_t += add * _sstats_t_of(other)
+        else:
+            # keep * sstats + add * other, in place: no V x K temporary
+            self.sstats_t *= keep / add
+            self.sstats_t += _sstats_t_of(other)
+            self.sstats_t *= add
         self.numdocs = targetsize
 
     def blend2(self, rhot: float, other: Any, targetsize: int | None = None) -> None:
@@ -727,8 +736,10 @@ class LdaModel:
                 if self.optimize_alpha:
                     self.update_alpha(gamma, self._rho(offset, decay, pass_, chunksize))
                 dirty = True
+                del gamma, doc_bound, chunk  # free before the next chunk is read
                 if update_every and (chunk_no + 1) % update_every == 0:
                     self.do_mstep(self._rho(offset, decay, pass_, chunksize), other, pass_ > 0)
+                    del other
                     other = LdaState(self.eta, (self.num_topics, self.num_terms))
                     dirty = False
             if seen == 0:
