@@ -149,7 +149,7 @@ def exp_dirichlet_expectation_t(const double[:, ::1] sstats_t, const double[:, :
         Expected topic-word counts, one row per word.
     eta_t : float64 array, shape (V, K) or (V, 1), C-contiguous
         The topic-word prior (a column when it is the same for every topic).
-    exp_elog_beta_t : float64 array, shape (V, K), written
+    exp_elog_beta_t : float64 array, shape (V, K), written, or None
         ``exp(psi(lambda[w, k]) - psi(sum_w lambda[w, k]))``.
     elog_beta_t : float64 array, shape (V, K), optional, written
         The logarithm before exponentiation, when given.
@@ -157,14 +157,15 @@ def exp_dirichlet_expectation_t(const double[:, ::1] sstats_t, const double[:, :
         Threads.
     """
     cdef Py_ssize_t V = sstats_t.shape[0], K = sstats_t.shape[1], w, k
-    if eta_t.shape[0] != V or eta_t.shape[1] not in (1, K) or exp_elog_beta_t.shape[0] != V \
-            or exp_elog_beta_t.shape[1] != K or (elog_beta_t is not None and (
-                elog_beta_t.shape[0] != V or elog_beta_t.shape[1] != K)):
+    if eta_t.shape[0] != V or eta_t.shape[1] not in (1, K) or (exp_elog_beta_t is not None and (
+                exp_elog_beta_t.shape[0] != V or exp_elog_beta_t.shape[1] != K)) or (
+            elog_beta_t is not None and (elog_beta_t.shape[0] != V or elog_beta_t.shape[1] != K)):
         raise ValueError("exp_dirichlet_expectation_t: inconsistent array shapes")
     cdef bint per_topic_eta = eta_t.shape[1] == K
     cdef double[::1] psi_total = np.empty(K)
     cdef double value
     cdef bint want_log = elog_beta_t is not None
+    cdef bint want_exp = exp_elog_beta_t is not None
     totals_arr = np.asarray(sstats_t).sum(axis=0) + np.asarray(eta_t).sum(axis=0)
     cdef const double[::1] totals = np.array(np.broadcast_to(totals_arr, (K,)))
     for k in range(K):
@@ -173,7 +174,8 @@ def exp_dirichlet_expectation_t(const double[:, ::1] sstats_t, const double[:, :
         for w in prange(V, num_threads=workers, schedule="static"):
             for k in range(K):
                 value = digamma(sstats_t[w, k] + eta_t[w, k if per_topic_eta else 0]) - psi_total[k]
-                exp_elog_beta_t[w, k] = exp(value)
+                if want_exp:
+                    exp_elog_beta_t[w, k] = exp(value)
                 if want_log:
                     elog_beta_t[w, k] = value
 

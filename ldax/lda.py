@@ -532,9 +532,8 @@ class LdaModel:
         elog_beta_t = None
         if want_bound:
             elog_beta_t = np.empty_like(self._exp_elog_beta_t)
-            _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
-                                               np.empty_like(elog_beta_t), elog_beta_t,
-                                               workers=self.workers)
+            _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(), None,
+                                               elog_beta_t, workers=self.workers)
         indptr, indices, data = _csr_arrays(chunk)
         converged = _estep.e_step(
             indptr, indices, data, self._exp_elog_beta_t, np.ascontiguousarray(self.alpha),
@@ -758,8 +757,8 @@ class LdaModel:
         """The topic-word terms of the bound (E_q[log p(beta)] - E_q[log q(beta)]), as gensim sums them."""
         lambda_t = self.state.lambda_t()
         elog_beta_t = np.empty_like(lambda_t)
-        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
-                                           np.empty_like(lambda_t), elog_beta_t, workers=self.workers)
+        _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(), None,
+                                           elog_beta_t, workers=self.workers)
         eta_t = self.eta[:, None] if self.eta.ndim == 1 else self.eta.T
         score = float(np.sum((eta_t - lambda_t) * elog_beta_t))
         score += float(np.sum(gammaln(lambda_t) - gammaln(eta_t)))
