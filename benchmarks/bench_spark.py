@@ -93,7 +93,7 @@ def fit_ldax_lda(frame: Any, max_iter: int, rate: float, seed: int,
 
 
 def bench_lda(spark: Any, passes_list: list[int], rates: list[float], repeats: int,
-              partitions: int) -> list[dict]:
+              partitions: int, save: Callable[[list[dict]], None]) -> list[dict]:
     train, test, dictionary = load_20news_bow()
     id2word = {i: w for w, i in dictionary.token2id.items()}
     frame = lda_frame(spark, train, len(id2word), partitions)
@@ -122,6 +122,7 @@ def bench_lda(spark: Any, passes_list: list[int], rates: list[float], repeats: i
             mllib, ours = rows[-2], rows[-1]
             ours["speedup_vs_mllib"] = mllib["seconds"] / ours["seconds"]
             ours["bound_minus_mllib"] = ours["heldout_bound"] - mllib["heldout_bound"]
+            save(rows)  # a run stopped early keeps the settings already measured
     frame.unpersist()
     return rows
 
@@ -154,29 +155,31 @@ def main(argv: list[str] | None = None) -> None:
     settings = {"session_start_s": session_seconds, "pyspark": pyspark.__version__,
                 "master": spark.sparkContext.master, "repeats": args.repeats}
     if args.part in ("lda", "all"):
-        rows = bench_lda(spark, [int(p) for p in args.passes.split(",")],
-                         [float(r) for r in args.rates.split(",")], args.repeats, args.partitions)
-        table = markdown_table(rows, LDA_COLUMNS)
         header = (f"# ldax on Spark vs MLlib online LDA: 20 Newsgroups BoW, K={K}, local[2], "
                   f"{args.partitions} partitions\n\nMedians of {args.repeats} runs; held-out "
                   f"per-word bound (natural log, higher is better) on the 7,487 test documents by "
                   f"topic_metrics.lda_heldout_bound.  Peak memory is the PSS of the whole process "
                   f"tree (driver, JVM, Python workers).  Shared 2-core machine: figures carry its noise.\n\n")
-        path = write_results(f"spark_lda{args.tag}", {"settings": settings, "rows": rows},
-                             header + table)
-        print(path.read_text(), flush=True)
+
+        def save_lda(rows: list[dict]) -> None:
+            write_results(f"spark_lda{args.tag}", {"settings": settings, "rows": rows},
+                          header + markdown_table(rows, LDA_COLUMNS))
+
+        bench_lda(spark, [int(p) for p in args.passes.split(",")],
+                  [float(r) for r in args.rates.split(",")], args.repeats, args.partitions, save_lda)
     if args.part in ("w2v", "all"):
-        rows = bench_w2v(spark, args)
         header = (f"# w2vx on Spark vs MLlib Word2Vec: IMDB reviews (11.55M tokens), local[2]\n\n"
                   f"Settings: {W2V}, learning rate down to alpha * 1e-4 (MLlib's floor); MLlib "
                   f"runs its only mode, skip-gram + hierarchical softmax without subsampling "
                   f"('sg-hs'); w2vx runs the same, plus its default skip-gram mode as an extra "
                   f"row.  Medians of {args.repeats} runs; Spearman rho from gensim's "
                   f"evaluate_word_pairs.  Shared 2-core machine: figures carry its noise.\n\n")
-        path = write_results(f"spark_word2vec{args.tag}", {"settings": {**settings, **W2V},
-                                                            "rows": rows},
-                             header + markdown_table(rows, W2V_COLUMNS))
-        print(path.read_text(), flush=True)
+
+        def save_w2v(rows: list[dict]) -> None:
+            write_results(f"spark_word2vec{args.tag}", {"settings": {**settings, **W2V}, "rows": rows},
+                          header + markdown_table(rows, W2V_COLUMNS))
+
+        bench_w2v(spark, args, save_w2v)
     spark.stop()
 
 
@@ -231,7 +234,8 @@ W2V_MODES = {"sg-hs": dict(sg=1, hs=1, negative=0, sample=0.0),
              "sg-neg5-sample": dict(sg=1, hs=0, negative=5, sample=1e-3)}
 
 
-def bench_w2v(spark: Any, args: argparse.Namespace) -> list[dict]:
+def bench_w2v(spark: Any, args: argparse.Namespace,
+              save: Callable[[list[dict]], None]) -> list[dict]:
     frame = imdb_frame(spark)
     words = 11_550_138  # tokens in the corpus (shared/data/README.md)
     rows = []
@@ -254,10 +258,12 @@ def bench_w2v(spark: Any, args: argparse.Namespace) -> list[dict]:
                       f"ws353={run['wordsim353_spearman']:.3f} "
                       f"simlex={run['simlex999_spearman']:.3f} mem={memory:.0f}MB", flush=True)
             rows.append(merge_runs(runs))
+            save(rows)
         mllib = next(r for r in rows if r["contender"] == "mllib" and r["partitions"] == partitions)
         for row in rows:
             if row["partitions"] == partitions and row["contender"] == "w2vx":
                 row["speedup_vs_mllib"] = mllib["seconds"] / row["seconds"]
+        save(rows)
     frame.unpersist()
     return rows
 
