@@ -278,8 +278,9 @@ cdef double output_layer(const Model *m, Worker *w, const float *l1, int64_t tar
     if m.hs:
         start = m.code_offsets[target]
         count = <int>(m.code_offsets[target + 1] - start)
-        for k in range(count):
+        for k in range(count):  # rows near the root are shared by every thread: ask early
             w.rows[k] = m.syn1 + <int64_t>m.points[start + k] * size
+            prefetch_row(w.rows[k], size)
         dots(l1, w.rows, count, size, w.scores)
         for k in range(count):
             code = m.codes[start + k]
