@@ -31,7 +31,10 @@ Contenders: ``gensim``, ``multicore``, ``sklearn``, ``ldax`` (gensim's
 schedule), ``ldax-ref`` (reference schedule), ``ldax-shuffled`` (gensim's
 schedule, documents shuffled: the training files are ordered by newsgroup),
 ``gensim-shuffled`` (gensim on the same documents in a shuffled order, to show
-that ordering, not the implementation, is what changes its bound).
+that ordering, not the implementation, is what changes its bound), and
+``ldax-passive`` (``ldax`` with ``OMP_WAIT_POLICY=PASSIVE``: on a busy shared
+machine libgomp's default spin-waiting made 2 threads several times slower
+than 1 in a small test, so this variant shows what that costs).
 
 Results are merged into ``results/lda.json`` by case (a run that measures only
 some contenders keeps the others' earlier rows, each row stamped with its
@@ -67,7 +70,7 @@ from benchmarks.topic_metrics import (document_presence, lda_heldout_bound,  # n
 
 SCHEDULES = {"gensim": (0.5, 1.0), "slow": (0.51, 1024.0)}
 CONTENDERS = ["gensim", "multicore", "sklearn", "ldax", "ldax-ref", "ldax-shuffled",
-              "gensim-shuffled"]
+              "gensim-shuffled", "ldax-passive"]
 DATASETS = {"bow": "20News BoW (V=1995)", "raw": "raw 20News, simple_preprocess, no_below=5 no_above=0.5"}
 CHUNKSIZE = 2000
 WORKERS = 2
@@ -168,6 +171,11 @@ def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictiona
 def train_case(dataset: str, contender: str, num_topics: int, passes: int,
                decay: float, offset: float) -> dict:
     """Train one contender; return timing, memory and its lambda for scoring in the parent."""
+    if contender == "ldax-passive":
+        # OpenMP threads that sleep instead of spinning at barriers: on a shared machine a
+        # spinning thread whose partner lost its core wastes the whole time slice.  Read
+        # by libgomp when ldax's kernel loads, which has not happened yet in this process.
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     train, train_csr, dictionary = load_train(dataset)
     if contender == "gensim-shuffled":          # same documents, one fixed random order
         order = np.random.default_rng(SEED).permutation(len(train))
@@ -193,6 +201,7 @@ LDAX_VARIANTS = {
     "ldax": {},
     "ldax-ref": {"rho_schedule": "reference"},
     "ldax-shuffled": {"shuffle": True},
+    "ldax-passive": {},
 }
 
 
