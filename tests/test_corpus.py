@@ -54,3 +54,9 @@ def test_one_shot_and_helpers():
     require_restartable(gen, 1)
     assert is_single_bow([(0, 1.0)]) and is_single_bow([]) and not is_single_bow([[(0, 1.0)]])
     assert infer_num_terms([[(0, 1)], [(7, 2)]]) == 8
+
+
+@pytest.mark.parametrize("docs", [[[(1, 2, 3)]], [[(1,)]], [[1, 2]], [[("a", 1)]]])
+def test_malformed_pairs_rejected(docs):
+    with pytest.raises(TypeError, match="pairs"):
+        csr_from_bow(docs, 5)
