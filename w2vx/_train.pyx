@@ -115,6 +115,9 @@ cdef extern from *:
     /* 8- and 4-float vectors (gcc vector extension): each clone maps them to its
        own registers.  Loops run over 8 floats, then at most one 4-float step,
        then scalars (a 100-float row is 12 x 8 + 4). */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC diagnostic ignored "-Wpsabi"  /* the helpers below are inlined, never called across an ABI */
+    #endif
     typedef float w2vx_v8 __attribute__((vector_size(32)));
     typedef float w2vx_v4 __attribute__((vector_size(16)));
     static inline w2vx_v8 w2vx_load8(const float *p) { w2vx_v8 v; __builtin_memcpy(&v, p, sizeof v); return v; }
