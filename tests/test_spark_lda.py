@@ -147,7 +147,9 @@ def test_minibatches_are_seeded_and_counted(spark):
     runs = [train_lda(rdd, num_topics=3, id2word=ID2WORD, minibatch_fraction=0.25,
                       max_updates=6, random_state=seed, with_replacement=replace)
             for seed, replace in ((11, True), (11, True), (12, True), (11, False))]
-    np.testing.assert_array_equal(runs[0].state.get_lambda(), runs[1].state.get_lambda())
+    # same seed, same sample; treeAggregate adds partitions in arrival order, so equal up to
+    # floating-point summation order (differences of ~1e-16 relative were seen)
+    np.testing.assert_allclose(runs[0].state.get_lambda(), runs[1].state.get_lambda(), rtol=1e-10)
     assert not np.allclose(runs[0].state.get_lambda(), runs[2].state.get_lambda())
     assert not np.allclose(runs[0].state.get_lambda(), runs[3].state.get_lambda())
     assert all(run.num_steps == 6 for run in runs)

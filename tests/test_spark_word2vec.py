@@ -62,10 +62,11 @@ def test_seeded_and_learns_with_any_partitioning(spark):
     params = dict(sg=1, hs=1, negative=0, vector_size=16, window=3, min_count=1, epochs=2, seed=9)
     first = train_word2vec(sc.parallelize(sentences, 2), **params)
     again = train_word2vec(sc.parallelize(sentences, 2), **params)
-    np.testing.assert_array_equal(first.wv.vectors, again.wv.vectors)
-    np.testing.assert_array_equal(first.syn1, again.syn1)
+    # seeded: equal up to the order in which treeAggregate adds the partitions' float32 updates
+    np.testing.assert_allclose(first.wv.vectors, again.wv.vectors, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(first.syn1, again.syn1, rtol=1e-5, atol=1e-6)
     other_seed = train_word2vec(sc.parallelize(sentences, 2), **{**params, "seed": 10})
-    assert not np.array_equal(first.wv.vectors, other_seed.wv.vectors)
+    assert not np.allclose(first.wv.vectors, other_seed.wv.vectors, rtol=1e-3, atol=1e-4)
     frame = spark.createDataFrame([(s,) for s in sentences], ["words"])
     one = train_word2vec(frame, "words", num_partitions=1, **params)
     # averaging P partitions' changes moves each row about 1/P as far per iteration
