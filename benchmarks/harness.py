@@ -124,6 +124,28 @@ class TreeMemorySampler:
         self.peak_mb = max(self.peak_mb, self._sample())
 
 
+_PROBE = pathlib.Path(__file__).resolve().parent / "probes" / "core_handoff.c"
+
+
+def core_handoff_ns() -> float | None:
+    """One-way cache-line handoff time between two threads right now (ns), or None
+    without a C compiler.  See ``probes/core_handoff.c`` for why it is recorded."""
+    import shutil
+    import subprocess
+    binary = RESULTS / "core_handoff"
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    try:
+        if not binary.exists() or binary.stat().st_mtime < _PROBE.stat().st_mtime:
+            if compiler is None:
+                return None
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            subprocess.run([compiler, "-O2", "-pthread", str(_PROBE), "-o", str(binary)], check=True)
+        return float(subprocess.run([str(binary)], check=True, capture_output=True,
+                                    text=True, timeout=60).stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
 def machine_info() -> dict:
     """What the figures were measured on."""
     import gensim

@@ -56,22 +56,23 @@ cdef class VocabHash:
     cdef uint64_t mask
 
     def __init__(self, list words):
-        encoded = [w.encode("utf-8") for w in words]
-        cdef Py_ssize_t n = len(encoded), i
+        # one joined UTF-8 blob and per-word byte lengths: no list of bytes objects,
+        # whose transient megabytes would count in the peak RSS of training
+        cdef Py_ssize_t n = len(words), i
         cdef uint64_t size = 16, h
         while size < 2 * <uint64_t>n:
             size *= 2
         self.mask = size - 1
-        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
+        lengths = np.fromiter((len(w.encode("utf-8")) for w in words), dtype=np.int64, count=n)
         self.starts_array = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.starts_array[1:])
-        self.blob_array = np.frombuffer(b"".join(encoded) + b"\0", dtype=np.uint8).copy()
+        self.blob_array = np.frombuffer("".join(words).encode("utf-8") + b"\0", dtype=np.uint8).copy()
         self.slots_array = np.full(size, -1, dtype=np.int32)
         self.blob = <const char *>cnp.PyArray_DATA(self.blob_array)
         self.starts = <const int64_t *>cnp.PyArray_DATA(self.starts_array)
         cdef int32_t *slots = <int32_t *>cnp.PyArray_DATA(self.slots_array)
         for i in range(n):
-            h = fnv1a(encoded[i], len(encoded[i])) & self.mask
+            h = fnv1a(self.blob + self.starts[i], self.starts[i + 1] - self.starts[i]) & self.mask
             while slots[h] != -1:
                 h = (h + 1) & self.mask
             slots[h] = <int32_t>i
@@ -98,7 +99,7 @@ cdef class VocabHash:
 def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t start, int64_t end,
                      double start_alpha, double end_alpha, int epoch, int epochs,
                      int64_t epoch_words, int64_t[:, ::1] progress, int thread_index, uint64_t seed,
-                     const uint8_t[::1] stop):
+                     const uint8_t[::1] stop, bint private_hot_rows=False):
     """Train on the lines of ``path`` whose first byte lies in ``[start, end)``.
 
     Alpha decays linearly over all epochs: at any moment it is set from
@@ -107,6 +108,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
     word2vec.c).  ``progress[thread_index]`` receives this thread's
     ``[raw_words, effective_words]`` as it goes.  The thread returns early once
     ``stop[0]`` becomes non-zero (set by the caller on an interrupt).
+    ``private_hot_rows``: other threads train at the same time (see ``w2vx._train.RowCache``).
 
     Returns
     -------
@@ -120,7 +122,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
         fclose(fh)
         raise ValueError("progress must have shape (workers, 2)")
     cdef Worker w
-    if worker_init(&w, &kernel.m, seed) != 0:
+    if worker_init(&w, &kernel.m, seed, private_hot_rows) != 0:
         fclose(fh)
         raise MemoryError("cannot allocate training scratch memory")
     cdef char *line = NULL
@@ -187,7 +189,7 @@ def train_file_range(KernelModel kernel, VocabHash vocab, bytes path, int64_t st
             progress[thread_index, 0] = raw
             progress[thread_index, 1] = effective
     loss = w.loss
-    worker_free(&w)
+    worker_free(&w, &kernel.m)
     free(line)
     free(ids)
     fclose(fh)

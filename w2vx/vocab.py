@@ -110,10 +110,15 @@ def scan_vocab(corpus_iterable: Iterable | None = None, corpus_file: str | None 
     if corpus_file is not None:
         scan = _count_sentences(_file_sentences(os.fspath(corpus_file)), max_vocab_size,
                                 _bytes_rule(trim_rule), progress_per)
+        # decode in first-seen order, dropping each bytes key as it is converted, so the
+        # two dictionaries' strings are never all alive at once (the peak RSS of the scan)
+        counts, decoded = scan.raw_vocab, {}
         try:
-            scan.raw_vocab = {word.decode("utf-8"): count for word, count in scan.raw_vocab.items()}
+            for word in list(counts):
+                decoded[word.decode("utf-8")] = counts.pop(word)
         except UnicodeDecodeError as exc:
             raise ValueError(f"{corpus_file} is not valid UTF-8: {exc}") from None
+        scan.raw_vocab = decoded
         return scan
     return _count_sentences(corpus_iterable, max_vocab_size, trim_rule, progress_per)
 

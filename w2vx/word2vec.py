@@ -51,17 +51,31 @@ from gensim.models import Word2Vec as GensimWord2Vec
 from w2vx import vocab as vocab_mod
 from w2vx._archive import ModelFileError, load_archive, require_arrays, save_archive
 from w2vx._corpusfile import VocabHash, train_file_range
-from w2vx._train import KernelModel, encode_sentences
+from w2vx._train import KernelModel, encode_sentences, release_free_memory
 
 logger = logging.getLogger("w2vx")
 
 REAL = np.float32
+# Rows of syn0/syn1neg (the most frequent words) and of syn1 (the inner nodes nearest
+# the Huffman root) that each thread updates in a private copy when workers > 1,
+# adding its changes to the shared rows every HOT_FLUSH_WORDS words (w2vx/_train.pyx).
+# These rows are written by every thread many times per word; shared, they bounce
+# between the cores' caches, and on cores without a common cache two threads trained
+# slower than one (benchmarks/bench_w2vx_threads.py).  512 rows of each matrix cost
+# 0.4 MB (copy and base) per thread and matrix.  The flush interval is short because
+# a long one hurts quality: with 65,536 words, two threads each moved a frequent
+# word's row by a full period of stale gradients and the sum overshot (the IMDB test
+# of tests/test_w2vx_corpusfile.py failed).
+HOT_WORDS = 512
+HOT_NODES = 512
+HOT_FLUSH_WORDS = 4096
 ARCHIVE_KIND = "w2vx.Word2Vec"
 # Words per training job of the iterable path: at least batch_words, and up to
 # MAX_JOB_WORDS on large corpora so that a worker rarely waits for the GIL
 # between jobs (the producer thread holds it while reading and encoding);
-# at most 1/8 of an epoch per worker so that every thread gets work.
-MAX_JOB_WORDS = 250_000
+# at most 1/8 of an epoch per worker so that every thread gets work.  Queued jobs
+# are memory: 250,000 words per job cost 3 MB more peak RSS on IMDB than 50,000.
+MAX_JOB_WORDS = 50_000
 
 # constructor parameters stored in saved models and copied by to_gensim()
 _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
@@ -292,6 +306,8 @@ class Word2Vec:
         self.corpus_total_words = scan.total_words
         self._prepare_vocab(scan.raw_vocab, update=update, trim_rule=trim_rule)
         self.raw_vocab = scan.raw_vocab if keep_raw_vocab else None
+        del scan
+        release_free_memory()  # the scan's dictionary is gone: hand its pages back before training
 
     def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
                               corpus_count: int | None = None, trim_rule: Callable | None = None,
@@ -397,6 +413,11 @@ class Word2Vec:
                 raise ValueError(f"{name} must be a C-contiguous float32 array of shape {(n, size)}")
         empty_2d = np.zeros((0, size), dtype=REAL)
         t = self._tables
+        hot = min(HOT_NODES, n)
+        counts = self.wv.expandos["count"] if "count" in self.wv.expandos else np.zeros(n, dtype=np.int64)
+        # inner nodes are numbered in the order word2vec.c's construction creates them,
+        # by increasing count: the highest ids (the root is n - 2) are on the most paths
+        hot_nodes = np.arange(max(n - 2, 0), max(n - 2 - hot, -1), -1, dtype=np.int64) if self.hs and n > 1 else None
         return KernelModel(
             vectors, self.syn1 if self.hs else empty_2d, self.syn1neg if self.negative else empty_2d,
             self._keep_prob if self.sample else None,
@@ -404,7 +425,8 @@ class Word2Vec:
             t.get("codes", np.zeros(0, np.uint8)), t.get("points", np.zeros(0, np.int32)),
             t.get("code_offsets", np.zeros(0, np.int64)),
             self.sg, self.hs, self.negative, self.window, self.cbow_mean, int(self.shrink_windows),
-            int(compute_loss))
+            int(compute_loss), hot_words=np.argsort(-counts, kind="stable")[:min(HOT_WORDS, n)], hot_nodes=hot_nodes,
+            hot_flush_words=HOT_FLUSH_WORDS)
 
     def train(self, corpus_iterable: Iterable | None = None, corpus_file: str | None = None,
               total_examples: int | None = None, total_words: int | None = None,
@@ -840,7 +862,8 @@ class _IterableEpoch:
                     if stop.is_set():
                         continue
                     ids, offsets, alpha_start, alpha_end, job_seed, raw, n_sentences = job
-                    effective, loss = self.kernel.train_job(ids, offsets, alpha_start, alpha_end, job_seed)
+                    effective, loss = self.kernel.train_job(ids, offsets, alpha_start, alpha_end, job_seed,
+                                                            workers > 1)
                     done.put((effective, raw, n_sentences, loss, alpha_end))
             except BaseException as exc:
                 errors.append(exc)
@@ -916,7 +939,7 @@ class _FileEpoch:
                 results[i] = train_file_range(
                     self.kernel, self.vocab, self.path, bounds[i], bounds[i + 1], schedule.start_alpha,
                     schedule.end_alpha, epoch, schedule.epochs, self.total_words, progress, i,
-                    _mix_seed(self.model.seed, epoch, i), stop)
+                    _mix_seed(self.model.seed, epoch, i), stop, workers > 1)
             except BaseException as exc:
                 results[i] = exc
 
