@@ -35,7 +35,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from datasets import imdb_text_path  # noqa: E402
-from harness import markdown_table, run_isolated, run_repeated, write_results  # noqa: E402
+from harness import core_handoff_ns, markdown_table, merge_runs, run_isolated, write_results  # noqa: E402
 
 MODES = {  # name -> Word2Vec parameters that define it; fastest first, so a cut-short run has most
     "cbow-neg": {"sg": 0, "hs": 0, "negative": 5},
@@ -116,12 +116,15 @@ def verdicts(rows: list[dict], modes: list[str], inputs: list[str]) -> list[dict
         if ours is None or theirs is None:
             continue
         speed_ratio = ours["words_per_second"] / theirs["words_per_second"]
+        paired = [a / b for a, b in zip(ours.get("words_per_second_runs", [ours["words_per_second"]]),
+                                        theirs.get("words_per_second_runs", [theirs["words_per_second"]]))]
         rss_ratio = ours["peak_rss_mb"] / theirs["peak_rss_mb"]
         checks = {
             "speed": speed_ratio >= SPEED_FLOORS[input_kind],
             "rss": ours["peak_rss_mb"] <= theirs["peak_rss_mb"],
         }
         row = {"mode": mode, "input": input_kind, "speed_ratio": speed_ratio,
+               "paired_ratios": " ".join(f"{r:.2f}" for r in paired),
                "speed_floor": SPEED_FLOORS[input_kind], "rss_ratio": rss_ratio}
         if "wordsim353" in ours and "wordsim353" in theirs:
             for key in ("wordsim353", "simlex999"):
@@ -187,20 +190,33 @@ def main(argv: list[str] | None = None) -> None:
           f"quality epochs {args.epochs}", flush=True)
 
     rows = []
-    for mode, input_kind, lib in itertools.product(args.modes, args.inputs, args.libs):
-        row = {"mode": mode, "input": input_kind, "lib": lib}
-        row.update(run_repeated(train_case, args.repeats, lib, mode, input_kind, str(corpus), 1, False))
-        if args.epochs and input_kind in args.quality_inputs:
-            quality = run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True)
-            row.update({k: quality[k] for k in ("wordsim353", "simlex999", "analogy_percent")})
-            row["quality_train_seconds"] = quality["train_seconds"]
-            row["quality_peak_rss_mb"] = quality["peak_rss_mb"]
-        rows.append(row)
-        print(f"{mode:9s} {input_kind:11s} {lib:6s} {row['words_per_second'] / 1e6:6.3f}M words/s "
-              f"train {row['train_seconds']:6.1f}s vocab {row['vocab_seconds']:5.1f}s "
-              f"rss {row['peak_rss_mb']:6.0f}MB "
-              + (f"ws353 {row['wordsim353']:.3f} simlex {row['simlex999']:.3f} "
-                 f"analogy {row['analogy_percent']:.1f}%" if "wordsim353" in row else ""), flush=True)
+    for mode, input_kind in itertools.product(args.modes, args.inputs):
+        # The libraries' throughput runs alternate (A B, B A, A B ...), each with the
+        # core-handoff time measured just before it: the host may move the two vCPUs
+        # between cores with and without a shared cache while the benchmark runs, and
+        # Hogwild training feels that, so neither library gets all the good minutes.
+        runs: dict[str, list[dict]] = {lib: [] for lib in args.libs}
+        for repeat in range(args.repeats):
+            for lib in (args.libs if repeat % 2 == 0 else args.libs[::-1]):
+                handoff = core_handoff_ns()
+                out = run_isolated(train_case, lib, mode, input_kind, str(corpus), 1, False)
+                out["core_handoff_ns"] = handoff if handoff is not None else float("nan")
+                runs[lib].append(out)
+        for lib in args.libs:
+            row = {"mode": mode, "input": input_kind, "lib": lib}
+            row.update(merge_runs(runs[lib]))
+            row["handoffs"] = " ".join(f"{r['core_handoff_ns']:.0f}" for r in runs[lib])
+            if args.epochs and input_kind in args.quality_inputs:
+                quality = run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True)
+                row.update({k: quality[k] for k in ("wordsim353", "simlex999", "analogy_percent")})
+                row["quality_train_seconds"] = quality["train_seconds"]
+                row["quality_peak_rss_mb"] = quality["peak_rss_mb"]
+            rows.append(row)
+            print(f"{mode:9s} {input_kind:11s} {lib:6s} {row['words_per_second'] / 1e6:6.3f}M words/s "
+                  f"train {row['train_seconds']:6.1f}s vocab {row['vocab_seconds']:5.1f}s "
+                  f"rss {row['peak_rss_mb']:6.0f}MB handoff ns {row['handoffs']} "
+                  + (f"ws353 {row['wordsim353']:.3f} simlex {row['simlex999']:.3f} "
+                     f"analogy {row['analogy_percent']:.1f}%" if "wordsim353" in row else ""), flush=True)
         write_report(args, corpus, rows, complete=False)  # an interrupted run keeps what it measured
 
     print(write_report(args, corpus, rows, complete=True))
@@ -216,20 +232,26 @@ def write_report(args: argparse.Namespace, corpus: pathlib.Path, rows: list[dict
         ("words_per_second", "effective words/s (1 epoch)", ",.0f"),
         ("effective_words", "words trained", ",.0f"),
         ("train_seconds", "train s", ".1f"), ("vocab_seconds", "build_vocab s", ".1f"),
-        ("peak_rss_mb", "peak RSS MB", ".0f"),
+        ("peak_rss_mb", "peak RSS MB", ".0f"), ("handoffs", "core handoff ns", ""),
         ("wordsim353", "WS353 rho", ".3f"), ("simlex999", "SimLex rho", ".3f"),
         ("analogy_percent", "analogy %", ".1f")])
     verdict_table = markdown_table(judged, [
         ("mode", "mode", ""), ("input", "input", ""),
-        ("speed_ratio", "w2vx/gensim words/s", ".2f"), ("speed_floor", "floor", ".1f"),
+        ("speed_ratio", "w2vx/gensim words/s", ".2f"), ("paired_ratios", "per repeat", ""),
+        ("speed_floor", "floor", ".1f"),
         ("rss_ratio", "RSS w2vx/gensim", ".2f"),
         ("wordsim353_delta", "WS353 delta", "+.3f"), ("simlex999_delta", "SimLex delta", "+.3f"),
         ("analogy_delta", "analogy delta (points)", "+.2f"), ("verdict", "verdict", "")])
     header = (f"# word2vec: w2vx vs gensim on IMDB ({corpus.name})\n\n"
               f"vector_size 100, window 5, min_count 5, sample 1e-3, workers 2; throughput: 1 epoch, "
-              f"median of {args.repeats} run(s), each in a fresh process, train() only; quality: "
+              f"median of {args.repeats} run(s), each in a fresh process, train() only, the two libraries' "
+              f"runs alternating; quality: "
               f"{args.epochs} epoch(s), one run. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-              f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n")
+              f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n"
+              "core handoff ns: one-way cache-line transfer time between two threads, measured just "
+              "before each run (benchmarks/probes/core_handoff.c): about 30 when the host runs the two "
+              "vCPUs on cores sharing a cache, about 170 when not (Hogwild threads share their weight "
+              "rows, so both libraries slow down then); thousands mean another process was busy.\n\n")
     markdown = header + table + "\n\n## Verdict against the floors\n\n" + (
         verdict_table if judged else "(needs both libraries in the same run)") + "\n"
     if not complete:

@@ -132,13 +132,13 @@ def core_handoff_ns() -> float | None:
     without a C compiler.  See ``probes/core_handoff.c`` for why it is recorded."""
     import shutil
     import subprocess
-    binary = RESULTS / "core_handoff"
+    import tempfile
+    binary = pathlib.Path(tempfile.gettempdir()) / f"gensimx-core-handoff-{os.getuid()}"
     compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     try:
         if not binary.exists() or binary.stat().st_mtime < _PROBE.stat().st_mtime:
             if compiler is None:
                 return None
-            RESULTS.mkdir(parents=True, exist_ok=True)
             subprocess.run([compiler, "-O2", "-pthread", str(_PROBE), "-o", str(binary)], check=True)
         return float(subprocess.run([str(binary)], check=True, capture_output=True,
                                     text=True, timeout=60).stdout)
