@@ -620,7 +620,8 @@ cdef bint _set_aside(const idx_t* ids, Py_ssize_t n, const double* ebt, const do
 cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
                     const double* ebt, const double* beta_max, const double* alpha,
                     Py_ssize_t K, double* gammad, double* exp_elog_theta, DocScratch* s,
-                    int iterations, double gamma_threshold, double eps) noexcept nogil:
+                    int iterations, double gamma_threshold, double eps,
+                    Py_ssize_t* in_play) noexcept nogil:
     """Fixed-point iterations of one document; gammad is updated in place.
 
     Leaves exp_elog_theta consistent with the final gammad; returns 1 when
@@ -701,6 +702,7 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
         for k in range(K):
             if not s.in_play[k]:
                 exp_elog_theta[k] = s.edg[k] * scale
+    in_play[0] = m if compact else K
     return change / K < gamma_threshold if iterations > 0 else 0
 
 
@@ -745,7 +747,8 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
            const double[:, ::1] exp_elog_beta_t, const double[::1] alpha,
            double[:, ::1] gamma, int iterations, double gamma_threshold,
            int workers=1, double eps=1e-100, double[:, ::1] sstats_t=None,
-           double[::1] doc_bound=None, const double[:, ::1] elog_beta_t=None):
+           double[::1] doc_bound=None, const double[:, ::1] elog_beta_t=None,
+           topics_in_play=None):
     """Variational E-step on a chunk of documents in CSR form, in parallel.
 
     For each document d: iterate
@@ -791,6 +794,10 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
         ``E[log beta]`` transposed; required with ``doc_bound`` (used where
         ``exp`` underflows).
 
+    topics_in_play : int64 array, shape (n_docs,), optional, written
+        For each document, the number of topics still in play when its iterations
+        ended (K when none was set aside; see ``_infer_doc``), a diagnostic.
+
     Returns
     -------
     int
@@ -814,6 +821,8 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     # Final exp(E[log theta]) per document, kept for the sufficient statistics.
     theta_arr = np.empty((D, K))
     cdef double[:, ::1] exp_elog_theta = theta_arr
+    in_play_arr = np.empty(max(D, 1), dtype=np.intp)
+    cdef Py_ssize_t[::1] in_play = in_play_arr
     lengths = np.diff(np.asarray(indptr)) if D > 0 else np.zeros(1, dtype=np.int64)
     cdef Py_ssize_t n_max = max(int(lengths.max()) if lengths.size else 0, 1)
     # Per-thread scratch (see DocScratch): 5 K-vectors (+ padding), ratios, the
@@ -881,7 +890,7 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
             converged += _infer_doc(
                 ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt,
                 &beta_max[0], &alpha[0], K, &gamma[d, 0], &exp_elog_theta[d, 0], &per_thread[tid],
-                iterations, gamma_threshold, eps)
+                iterations, gamma_threshold, eps, &in_play[d])
             if want_bound:
                 doc_bound[d] = _doc_bound(
                     ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt, elbt,
@@ -891,6 +900,10 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     if want_sstats:
         _collect_sstats(indptr, indices, data, exp_elog_beta_t, exp_elog_theta, sstats_t,
                         workers, eps)
+    if topics_in_play is not None:
+        if np.shape(topics_in_play) != (D,):
+            raise ValueError("e_step: topics_in_play must have shape (n_docs,)")
+        topics_in_play[:] = in_play_arr[:D]
     return converged
 
 

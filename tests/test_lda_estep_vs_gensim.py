@@ -95,3 +95,46 @@ def test_kernel_refuses_malformed_csr_arrays():
     ok = _estep.e_step(np.array([0, 2, 3], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32),
                        data, ebt, alpha, gamma, 5, 1e-3)
     assert 0 <= ok <= 2 and np.all(np.isfinite(gamma))
+
+
+def planted_sparse_corpus(n_docs, num_terms, num_topics, seed):
+    """Documents each drawn from one or two of ``num_topics`` disjoint word blocks."""
+    rng = np.random.RandomState(seed)
+    block = num_terms // num_topics
+    corpus = []
+    for _ in range(n_docs):
+        topics = rng.choice(num_topics, size=rng.randint(1, 3), replace=False)
+        words = np.concatenate([t * block + rng.randint(0, block, size=15) for t in topics])
+        ids, counts = np.unique(words, return_counts=True)
+        corpus.append([(int(i), float(c)) for i, c in zip(ids, counts)])
+    return corpus
+
+
+def test_topics_set_aside_leave_the_estep_equal_to_gensims():
+    """With alpha = 1/K most topics of a document settle at gamma = alpha and the kernel
+    sets them aside (iterating on the topics still in play): gamma and the statistics
+    must still equal gensim's full computation, and the set-aside path must be taken."""
+    from ldax import _estep
+    from ldax.lda import _csr_arrays
+    from ldax.corpus import csr_from_bow
+
+    k, v = 60, 600
+    corpus = planted_sparse_corpus(400, v, k, seed=4)
+    gensim_model = GensimLda(corpus, num_topics=k, id2word=id2word_for(v), alpha=1.0 / k,
+                             eta=1.0 / k, passes=3, random_state=3, dtype=np.float64,
+                             eval_every=None, iterations=100, gamma_threshold=1e-6)
+    queries = planted_sparse_corpus(150, v, k, seed=9)
+    ours = LdaModel.from_gensim(gensim_model, workers=2, eps=np.finfo(np.float64).eps)
+    start = copy.deepcopy(gensim_model.random_state).gamma(100., 1. / 100., (len(queries), k))
+    gamma_g, sstats_g = gensim_model.inference(queries, collect_sstats=True)
+    gamma_o, sstats_o = ours.inference(queries, collect_sstats=True, initial_gamma=start)
+    assert rel_err(gamma_o, gamma_g) < 1e-5
+    assert rel_err(sstats_o, sstats_g) < 1e-5
+
+    indptr, indices, data = _csr_arrays(csr_from_bow(queries, v))
+    in_play = np.empty(len(queries), dtype=np.intp)
+    gamma = start.copy()
+    _estep.e_step(indptr, indices, data, ours._exp_elog_beta_t, np.ascontiguousarray(ours.alpha),
+                  gamma, 100, 1e-6, workers=1, eps=np.finfo(np.float64).eps, topics_in_play=in_play)
+    np.testing.assert_array_equal(gamma, gamma_o)       # the same kernel, any thread count
+    assert np.median(in_play) <= k // 4                # most documents ran on a compact block
