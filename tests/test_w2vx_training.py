@@ -140,3 +140,32 @@ def test_subsampling_reduces_effective_words():
     counts = np.array([model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key])
     expected = float((keep * counts).sum())
     assert abs(effective - expected) < 4 * np.sqrt(expected) + 10
+
+
+@pytest.mark.parametrize("mode", MODES[:4])
+def test_private_hot_rows_change_nothing_for_one_thread(monkeypatch, mode):
+    """A thread's private copies of hot rows (used when workers > 1) must add exactly its
+    own updates back into the shared rows: one thread with every row private and flushes
+    every few sentences trains the same vectors as one thread without copies, up to the
+    float32 rounding of base + (copy - base) at each flush (a lost or doubled flush would
+    be off by the size of the updates)."""
+    import w2vx.word2vec as w2v_module
+    from w2vx._train import encode_sentences
+
+    corpus = cluster_corpus(2, n_sentences=400)
+    results = []
+    for private in (False, True):
+        model = Word2Vec(vector_size=16, min_count=1, workers=1, seed=5, sample=0, **mode)
+        model.build_vocab(corpus)
+        n = len(model.wv)
+        monkeypatch.setattr(w2v_module, "HOT_WORDS", n)
+        monkeypatch.setattr(w2v_module, "HOT_NODES", n)
+        monkeypatch.setattr(w2v_module, "HOT_FLUSH_WORDS", 50)
+        kernel = model._kernel(False)
+        ids, offsets, _ = encode_sentences(corpus, model.wv.key_to_index, n)
+        kernel.train_job(ids, offsets, 0.025, 0.0001, 7, private)
+        results.append([model.wv.vectors.copy()]
+                       + [getattr(model, m).copy() for m in ("syn1", "syn1neg") if getattr(model, m) is not None])
+    for shared, private in zip(*results):
+        assert np.abs(shared).max() > 0.01  # the rows did move
+        np.testing.assert_allclose(private, shared, rtol=0, atol=1e-4)

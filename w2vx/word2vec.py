@@ -56,17 +56,19 @@ from w2vx._train import KernelModel, encode_sentences, release_free_memory
 logger = logging.getLogger("w2vx")
 
 REAL = np.float32
-# Rows of syn0/syn1neg (the most frequent words) and of syn1 (the inner nodes nearest
-# the Huffman root) that each thread updates in a private copy when workers > 1,
-# adding its changes to the shared rows every HOT_FLUSH_WORDS words (w2vx/_train.pyx).
-# These rows are written by every thread many times per word; shared, they bounce
-# between the cores' caches, and on cores without a common cache two threads trained
-# slower than one (benchmarks/bench_w2vx_threads.py).  512 rows of each matrix cost
-# 0.4 MB (copy and base) per thread and matrix.  The flush interval is short because
-# a long one hurts quality: with 65,536 words, two threads each moved a frequent
-# word's row by a full period of stale gradients and the sum overshot (the IMDB test
-# of tests/test_w2vx_corpusfile.py failed).
-HOT_WORDS = 512
+# Inner nodes of the Huffman tree (those nearest the root) whose syn1 rows each thread
+# updates in a private copy when workers > 1, adding its changes to the shared rows
+# every HOT_FLUSH_WORDS words (w2vx/_train.pyx, RowCache).  Every prediction walks
+# through the root, so with shared rows these few rows bounce between the cores' caches
+# on every word.  Measured on 20 MB of IMDB, CBOW-hs, 2 threads, corpus_file: 1.84M ->
+# 2.53M words/s (medians of 3), and 0.58M -> 1.79M when the host had put the two vCPUs
+# on cores without a shared cache.  The same copies for the most frequent words' syn0 /
+# syn1neg rows (HOT_WORDS) did not pay: SG-neg unchanged, CBOW-neg 8% slower, so they
+# are off by default.  512 rows cost 0.4 MB (copy and base) per thread.  The flush
+# interval is short because a long one hurts quality: with 65,536 words, two threads
+# each moved a hot row by a full period of stale gradients and the sum overshot (the
+# IMDB test of tests/test_w2vx_corpusfile.py failed).
+HOT_WORDS = 0
 HOT_NODES = 512
 HOT_FLUSH_WORDS = 4096
 ARCHIVE_KIND = "w2vx.Word2Vec"
