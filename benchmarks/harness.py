@@ -20,6 +20,23 @@ from collections.abc import Callable
 from typing import Any
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+ROOT = RESULTS.parent.parent
+
+
+def compile_packages() -> None:
+    """Write the bytecode of w2vx and ldax, as ``pip install`` does for gensim.
+
+    With PYTHONDONTWRITEBYTECODE set (as on the machines these run on) an editable
+    install would compile our modules from source in every process, and the
+    compiler's freed memory stays in the heap: 3 MB of peak RSS for ldax/lda.py
+    alone, a handicap gensim (installed with its .pyc files) does not carry.
+    """
+    import compileall
+    for package in ("w2vx", "ldax"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
+
+
+compile_packages()
 
 
 def _child(queue: mp.Queue, func: Callable[..., dict], args: tuple, kwargs: dict) -> None:

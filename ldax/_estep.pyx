@@ -540,6 +540,8 @@ cdef inline bint _update_exp_elog_theta(const double* gammad, const double* last
 # when its bound is under SET_ASIDE * alpha_k, leaving room for the bound to grow
 # 16-fold before the next iteration's check fails; see _infer_doc.
 cdef double SETTLED = 2.0 ** -56
+# Documents per block of the E-step (see e_step).
+cdef Py_ssize_t DOC_BLOCK = 512
 cdef double SET_ASIDE = 2.0 ** -60
 
 
@@ -818,16 +820,19 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
                        or elog_beta_t.shape[0] != V or elog_beta_t.shape[1] != K):
         raise ValueError("e_step: doc_bound needs shape (n_docs,) and elog_beta_t of shape (V, K)")
 
-    # Final exp(E[log theta]) per document, kept for the sufficient statistics.
-    theta_arr = np.empty((D, K))
+    # Final exp(E[log theta]) per document, kept for the sufficient statistics.  The
+    # documents run in blocks of DOC_BLOCK, each block's statistics collected before
+    # the next starts, so this and the collection's temporaries stay small (peak RSS).
+    cdef Py_ssize_t block = min(D, DOC_BLOCK) if D > 0 else 1, b0, b1
+    theta_arr = np.empty((block, K))
     cdef double[:, ::1] exp_elog_theta = theta_arr
     in_play_arr = np.empty(max(D, 1), dtype=np.intp)
     cdef Py_ssize_t[::1] in_play = in_play_arr
     lengths = np.diff(np.asarray(indptr)) if D > 0 else np.zeros(1, dtype=np.int64)
     cdef Py_ssize_t n_max = max(int(lengths.max()) if lengths.size else 0, 1)
     # Per-thread scratch (see DocScratch): 5 K-vectors (+ padding), ratios, the
-    # E[log theta] of the bound, and the compact block (at most 1 MB per thread)
-    cdef Py_ssize_t capacity = min(n_max * K, 1 << 17)
+    # E[log theta] of the bound, and the compact block (at most 512 kB per thread)
+    cdef Py_ssize_t capacity = min(n_max * K, 1 << 16)
     cdef Py_ssize_t width = 6 * K + 8 + n_max
     scratch_arr = np.empty((workers, width + capacity))
     cdef double[:, ::1] scratch = scratch_arr
@@ -884,22 +889,25 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
         per_thread[tid].in_play = <int*>&int_scratch[tid, 0]
         per_thread[tid].topics = <int*>&int_scratch[tid, K]
         per_thread[tid].rows = &int_scratch[tid, 2 * K]
-    with nogil, parallel(num_threads=workers):
-        tid = threadid()
-        for d in prange(D, schedule="dynamic", chunksize=4):
-            converged += _infer_doc(
-                ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt,
-                &beta_max[0], &alpha[0], K, &gamma[d, 0], &exp_elog_theta[d, 0], &per_thread[tid],
-                iterations, gamma_threshold, eps, &in_play[d])
-            if want_bound:
-                doc_bound[d] = _doc_bound(
-                    ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt, elbt,
-                    &alpha[0], sum_lgamma_alpha, lgamma_sum_alpha, K, &gamma[d, 0],
-                    &exp_elog_theta[d, 0], &scratch[tid, 5 * K + 8 + n_max])
+    for b0 in range(0, D, block):
+        b1 = min(D, b0 + block)
+        with nogil, parallel(num_threads=workers):
+            tid = threadid()
+            for d in prange(b0, b1, schedule="dynamic", chunksize=4):
+                converged += _infer_doc(
+                    ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt,
+                    &beta_max[0], &alpha[0], K, &gamma[d, 0], &exp_elog_theta[d - b0, 0],
+                    &per_thread[tid], iterations, gamma_threshold, eps, &in_play[d])
+                if want_bound:
+                    doc_bound[d] = _doc_bound(
+                        ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt, elbt,
+                        &alpha[0], sum_lgamma_alpha, lgamma_sum_alpha, K, &gamma[d, 0],
+                        &exp_elog_theta[d - b0, 0], &scratch[tid, 5 * K + 8 + n_max])
+        if want_sstats:
+            _collect_sstats(np.asarray(indptr[b0:b1 + 1]) - indptr[b0],
+                            indices[indptr[b0]:indptr[b1]], data[indptr[b0]:indptr[b1]],
+                            exp_elog_beta_t, exp_elog_theta[:b1 - b0], sstats_t, workers, eps)
     free(per_thread)
-    if want_sstats:
-        _collect_sstats(indptr, indices, data, exp_elog_beta_t, exp_elog_theta, sstats_t,
-                        workers, eps)
     if topics_in_play is not None:
         if np.shape(topics_in_play) != (D,):
             raise ValueError("e_step: topics_in_play must have shape (n_docs,)")

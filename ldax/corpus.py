@@ -125,9 +125,12 @@ def csr_from_bow(docs: list, num_terms: int, where: str = "corpus") -> sp.csr_ma
     if nnz >= np.iinfo(INDEX_DTYPE).max:
         raise ValueError("a chunk holds 2**31 or more (id, count) entries; use a smaller chunksize")
     # flatten docs -> pairs -> numbers in C (np.fromiter); 2x faster than np.array(list of pairs)
+    # (with the count given, so the array is allocated once instead of grown by doubling)
     flat_numbers = itertools.chain.from_iterable(itertools.chain.from_iterable(docs))
     try:
-        flat = np.fromiter(flat_numbers, dtype=VALUE_DTYPE)
+        flat = np.fromiter(flat_numbers, dtype=VALUE_DTYPE, count=2 * nnz)
+        if next(flat_numbers, None) is not None:  # more numbers than two per entry
+            flat = np.empty(0)
     except (TypeError, ValueError) as exc:
         flat = None
         reason = str(exc)

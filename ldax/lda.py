@@ -611,13 +611,40 @@ class LdaModel:
             True after the first pass; then ``num_updates`` is not advanced (gensim's rule).
         """
         self.state.blend(rho, other)
+        self._after_blend(rho, other.numdocs, extra_pass)
+
+    def _after_blend(self, rho: float, numdocs: int, extra_pass: bool) -> None:
+        """The rest of an M-step once the statistics are blended into the state."""
         self.sync_state()
         logger.info("M-step %i, rho=%f", self.num_steps, rho)
         if self.optimize_eta:
             self.update_eta(self.state.get_lambda(), rho)
         if not extra_pass:
-            self.num_updates += other.numdocs
+            self.num_updates += numdocs
         self.num_steps += 1
+
+    def _online_step(self, chunk: sp.csr_matrix, rho: float, extra_pass: bool) -> np.ndarray | None:
+        """E-step and M-step of one chunk (``update_every=1``) with the chunk's statistics
+        added straight into the state: exactly ``do_mstep(rho, <E-step of chunk>)``, blend's
+        in-place order of operations included, without a ``V x K`` array for the chunk.
+
+        Returns the chunk's gamma, or None when blend's in-place form does not apply
+        (then nothing was done and the caller takes the general path).
+        """
+        state, n = self.state, chunk.shape[0]
+        keep = 1.0 - rho  # blend's own scale is 1: the target size is the state's numdocs
+        add = rho * (1.0 if n == 0 or state.numdocs == n else state.numdocs / n)
+        if add == 0.0 or not math.isfinite(keep / add):
+            return None
+        if add != rho:
+            logger.info("merging changes from %i documents into a model of %i documents",
+                        n, state.numdocs)
+        # the E-step reads expElogbeta, a separate array: scaling the state first is safe
+        state.sstats_t *= keep / add
+        gamma, _, _ = self._e_step(chunk, collect_sstats=True, sstats_into=state.sstats_t)
+        state.sstats_t *= add
+        self._after_blend(rho, n, extra_pass)
+        return gamma
 
     def _rho(self, offset: float, decay: float, pass_: int, chunksize: int) -> float:
         if self.rho_schedule == "reference":
@@ -718,7 +745,7 @@ class LdaModel:
             self.metrics = defaultdict(list)
 
         for pass_ in range(passes):
-            other = LdaState(self.eta, (self.num_topics, self.num_terms))
+            other = None  # the statistics of the chunks since the last M-step, made when needed
             dirty = False
             seen = 0
             for chunk_no, chunk in enumerate(self._training_chunks(corpus, chunksize)):
@@ -726,6 +753,19 @@ class LdaModel:
                 if lencorpus is None:
                     self.state.numdocs += chunk.shape[0]
                 evaluate = bool(eval_every) and (seen == lencorpus or (chunk_no + 1) % eval_every == 0)
+                if update_every == 1 and not evaluate and not dirty:
+                    # the common online case, without a V x K array for the chunk's statistics
+                    rho = self._rho(offset, decay, pass_, chunksize)
+                    gamma = self._online_step(chunk, rho, pass_ > 0)
+                    if gamma is not None:
+                        logger.info("PROGRESS: pass %i, at document #%i/%s", pass_, seen,
+                                    lencorpus or "?")
+                        if self.optimize_alpha:
+                            self.update_alpha(gamma, rho)
+                        del gamma, chunk
+                        continue
+                if other is None:
+                    other = LdaState(self.eta, (self.num_topics, self.num_terms))
                 gamma, _, doc_bound = self._e_step(chunk, collect_sstats=True, want_bound=evaluate,
                                                    sstats_into=other.sstats_t)
                 other.numdocs += chunk.shape[0]
@@ -738,8 +778,7 @@ class LdaModel:
                 del gamma, doc_bound, chunk  # free before the next chunk is read
                 if update_every and (chunk_no + 1) % update_every == 0:
                     self.do_mstep(self._rho(offset, decay, pass_, chunksize), other, pass_ > 0)
-                    del other
-                    other = LdaState(self.eta, (self.num_topics, self.num_terms))
+                    other = None
                     dirty = False
             if seen == 0:
                 raise ValueError("cannot train on an empty corpus (no documents)")
