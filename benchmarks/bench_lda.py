@@ -73,6 +73,7 @@ CONTENDERS = ["gensim", "multicore", "sklearn", "ldax", "ldax-ref", "ldax-shuffl
               "gensim-shuffled", "ldax-passive"]
 DATASETS = {"bow": "20News BoW (V=1995)", "raw": "raw 20News, simple_preprocess, no_below=5 no_above=0.5"}
 CHUNKSIZE = 2000
+ITERATIONS = 50   # gensim's LdaModel default, used by every contender
 WORKERS = 2
 SEED = 0
 # floors of issue 5
@@ -159,7 +160,11 @@ def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictiona
         model = LatentDirichletAllocation(
             n_components=num_topics, doc_topic_prior=prior, topic_word_prior=prior,
             learning_method="online", learning_decay=decay, learning_offset=offset,
-            max_iter=passes, batch_size=CHUNKSIZE, n_jobs=WORKERS, random_state=SEED)
+            max_iter=passes, batch_size=CHUNKSIZE, n_jobs=WORKERS, random_state=SEED,
+            # the same per-document iteration limit as gensim's and ldax's default
+            # (iterations=50; scikit-learn's own default is 100; both stop at a mean
+            # change of 1e-3), so that the bounds compare equal settings
+            max_doc_update_iter=ITERATIONS)
         return lambda: model.fit(train_csr).components_
     if contender in LDAX_VARIANTS:
         from ldax import LdaModel as LdaxModel
