@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ._bow import bow_to_csr
+
 INDEX_DTYPE = np.int32
 VALUE_DTYPE = np.float64
 
@@ -118,6 +120,16 @@ def csr_from_bow(docs: list, num_terms: int, where: str = "corpus") -> sp.csr_ma
     -------
     scipy.sparse.csr_matrix of shape ``(len(docs), num_terms)``
     """
+    if isinstance(docs, list):
+        try:
+            fast = bow_to_csr(docs, num_terms)
+        except (OverflowError, TypeError):
+            fast = None
+        if fast is not None:  # plain valid pairs: converted and checked in one pass
+            indptr32, indices32, counts = fast
+            return sp.csr_matrix((counts, indices32, indptr32), shape=(len(docs), num_terms),
+                                 copy=False)
+    # the generic route, which also says precisely what is wrong with an odd entry
     lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
     indptr = np.zeros(len(docs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
