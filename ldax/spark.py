@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from w2vx._spark import column_rdd, require_pyspark, run_job
 
 from . import _estep
-from .corpus import check_positive_finite, csr_from_bow, num_terms_from_id2word
+from .corpus import check_positive_finite, csr_from_bow, csr_from_sparse, num_terms_from_id2word
 from .lda import LdaModel, LdaState, _csr_arrays, dirichlet_expectation, update_dir_prior
 
 __all__ = ["train_lda", "transform", "SparkLDA", "to_csr_blocks"]
@@ -77,15 +77,35 @@ def _partition_blocks(index: int, items: Iterator[Any], num_terms: int,
     """Executor side of :func:`to_csr_blocks`: ``(block id, CSR)`` per ``block_size`` documents."""
     buffer: list = []
     block_no = 0
+    where = f"partition {index}"
     for item in items:
-        buffer.append(_document_pairs(item, num_terms, f"partition {index}"))
+        buffer.append(item)
         if len(buffer) == block_size:
-            yield (index * _BLOCKS_PER_PARTITION + block_no,
-                   csr_from_bow(buffer, num_terms, where=f"partition {index}"))
+            yield index * _BLOCKS_PER_PARTITION + block_no, _block_csr(buffer, num_terms, where)
             buffer, block_no = [], block_no + 1
     if buffer:
-        yield (index * _BLOCKS_PER_PARTITION + block_no,
-               csr_from_bow(buffer, num_terms, where=f"partition {index}"))
+        yield index * _BLOCKS_PER_PARTITION + block_no, _block_csr(buffer, num_terms, where)
+
+
+def _block_csr(items: list, num_terms: int, where: str) -> sp.csr_matrix:
+    """A block of documents as a validated CSR matrix.
+
+    SparseVectors (what CountVectorizer makes) are joined array by array, without
+    a Python (id, count) pair per entry; anything else goes through the pairs."""
+    if all(type(item).__name__ == "SparseVector" for item in items):
+        if any(item.size > num_terms for item in items):
+            return csr_from_bow([_document_pairs(item, num_terms, where) for item in items],
+                                num_terms, where=where)  # raises with the offending size
+        indptr = np.zeros(len(items) + 1, dtype=np.int64)
+        np.cumsum([len(item.indices) for item in items], out=indptr[1:])
+        if indptr[-1] == 0:
+            return sp.csr_matrix((len(items), num_terms))
+        indices = np.concatenate([item.indices for item in items]).astype(np.int32, copy=False)
+        data = np.concatenate([item.values for item in items]).astype(np.float64, copy=False)
+        return csr_from_sparse(sp.csr_matrix((data, indices, indptr.astype(np.int32)),
+                                             shape=(len(items), num_terms)), num_terms)
+    return csr_from_bow([_document_pairs(item, num_terms, where) for item in items],
+                        num_terms, where=where)
 
 
 def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
