@@ -6,7 +6,7 @@ Names are resolved lazily (PEP 562): ``from ldax import LdaModel`` does not load
 the GSM code, which keeps a process that only runs LDA smaller (peak RSS is one
 of the figures we compare against gensim).
 """
-import importlib
+from w2vx._lazy import lazy_exports
 
 _EXPORTS = {
     "LdaModel": "ldax.lda",
@@ -17,14 +17,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ldax' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports('ldax', globals(), _EXPORTS)

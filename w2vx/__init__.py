@@ -7,7 +7,7 @@ Names are resolved lazily (PEP 562), so importing a submodule such as
 ``w2vx._archive`` (which ``ldax`` uses for model files) does not load gensim's
 word2vec stack.
 """
-import importlib
+from w2vx._lazy import lazy_exports
 
 _EXPORTS = {
     "Word2Vec": "w2vx.word2vec",
@@ -21,14 +21,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'w2vx' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports('w2vx', globals(), _EXPORTS)
