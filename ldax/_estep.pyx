@@ -282,22 +282,6 @@ cdef inline void _init_doc(double* gammad, Py_ssize_t K, uint64_t seed, Py_ssize
 
 
 # ---------------------------------------------------------------- E-step
-cdef inline void _exp_elog_theta(const double* gammad, double* exp_elog_theta,
-                                 Py_ssize_t K) noexcept nogil:
-    """exp(psi(gamma_k) - psi(sum gamma)) for k < K."""
-    cdef double total = 0.0, norm, psi_total
-    cdef Py_ssize_t k
-    for k in range(K):
-        total += gammad[k]
-    if total >= 1.0:
-        ldax_exp_digamma_scaled(gammad, exp_elog_theta, K, 1.0 / ldax_exp_digamma(total))
-    else:
-        # exp(psi(total)) may underflow for a tiny total: stay in the log domain
-        psi_total = digamma(total)
-        for k in range(K):
-            exp_elog_theta[k] = exp(digamma(gammad[k]) - psi_total)
-
-
 # The two inner loops of the E-step (a dot product and an axpy per word of a
 # document), in C so that x86-64 CPUs with AVX2/FMA get a vectorised copy
 # chosen once at import, while the default build stays portable (baseline
@@ -495,7 +479,7 @@ cdef inline double _dot(const double* a, const double* b, Py_ssize_t K) noexcept
 cdef inline bint _update_exp_elog_theta(const double* gammad, const double* last, double* edg,
                                        double* exp_elog_theta, Py_ssize_t K,
                                        bint all_topics, double* scale_out) noexcept nogil:
-    """exp(psi(gamma_k) - psi(sum gamma)) into exp_elog_theta, as _exp_elog_theta, with
+    """exp(psi(gamma_k) - psi(sum gamma)) into exp_elog_theta, with
     exp(psi(gamma_k)) kept in ``edg`` and recomputed only for the groups of four topics
     whose gamma differs from ``last`` (or all of them when ``all_topics``).
 
