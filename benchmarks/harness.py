@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import pathlib
 import platform
+import queue as queue_mod
 import resource
 import statistics
 import traceback
@@ -54,7 +55,14 @@ def run_isolated(func: Callable[..., dict], *args: Any, **kwargs: Any) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(queue, func, args, kwargs))
     proc.start()
-    status, payload = queue.get()
+    while True:     # a child that dies before reporting (e.g. killed, crashed) must not hang us
+        try:
+            status, payload = queue.get(timeout=1.0)
+            break
+        except queue_mod.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"benchmark case {func.__name__} died without a result "
+                                   f"(exit code {proc.exitcode})") from None
     proc.join()
     if status != "ok":
         raise RuntimeError(f"benchmark case {func.__name__} failed:\n{payload}")

@@ -72,3 +72,60 @@ def test_degenerate_sizes():
     assert offsets.tolist() == [0, 1, 2] and codes.tolist() == [1, 0]  # code 1 on the second-smallest and points.tolist() == [0, 0]
     with pytest.raises(ValueError):
         build_huffman_tree([3, -1])
+
+
+def _reference_model():
+    corpus = [[w] for w, c in zip(WORDS, COUNTS) for _ in range(c)]
+    model = Word2Vec(vector_size=4, min_count=1, hs=1, negative=0, sample=0)
+    model.build_vocab(corpus)
+    return model
+
+
+def test_per_word_paths_are_built_only_when_asked_for():
+    model = _reference_model()
+    expandos = model.wv.expandos
+    assert not dict.__contains__(expandos, "code")      # not built by build_vocab
+    assert "code" in expandos and "point" in expandos    # but present to every reader
+    assert "".join(map(str, expandos["code"][0])) == REFERENCE["T"][0]
+    assert dict.__contains__(expandos, "code") and not dict.__contains__(expandos, "point")
+    assert sorted(expandos) == ["code", "count", "point", "sample_int"]   # a walk builds the rest
+    assert dict.__contains__(expandos, "point")
+
+
+def test_lazy_expandos_pickle_as_a_plain_dict_and_load_in_gensim(tmp_path):
+    import pickle
+
+    from gensim.models import KeyedVectors
+    model = _reference_model()
+    restored = pickle.loads(pickle.dumps(model.wv.expandos))
+    assert type(restored) is dict and set(restored) == {"code", "count", "point", "sample_int"}
+    model.wv.save(str(tmp_path / "wv.kv"))           # gensim's own pickle-based save
+    loaded = KeyedVectors.load(str(tmp_path / "wv.kv"))
+    assert type(loaded.expandos) is dict
+    for word in WORDS:
+        assert as_strings(loaded.get_vecattr(word, "code"), loaded.get_vecattr(word, "point")) == REFERENCE[word]
+
+
+def test_vocabulary_update_rebuilds_the_paths():
+    model = _reference_model()
+    model.build_vocab([["T", "new", "new"]] * 20, update=True)
+    assert "new" in model.wv.key_to_index
+    codes = [model.wv.get_vecattr(w, "code") for w in model.wv.index_to_key]
+    points = [model.wv.get_vecattr(w, "point") for w in model.wv.index_to_key]
+    assert len(codes) == len(model.wv) == len(model.wv.expandos["count"])
+    assert max(int(p.max()) for p in points) == len(model.wv) - 2      # the new tree's root
+    words = ["".join(map(str, c)) for c in codes]
+    assert all(not b.startswith(a) for a in words for b in words if a != b)   # prefix free
+
+
+def test_lazy_vecattrs_behaves_like_a_dict():
+    from w2vx.vocab import LazyVecattrs
+    d = LazyVecattrs({"a": np.zeros(2)}, {"b": lambda: np.ones(2)})
+    with pytest.raises(KeyError):
+        d["missing"]
+    d["b"] = np.full(2, 5.0)              # an assignment replaces the pending builder
+    assert d["b"][0] == 5.0
+    d2 = LazyVecattrs({}, {"c": lambda: np.ones(1)})
+    del d2["c"]
+    assert "c" not in d2 and len(d2) == 0
+    assert LazyVecattrs({}, {"c": lambda: np.ones(1)}).get("c")[0] == 1.0

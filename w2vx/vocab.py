@@ -200,3 +200,85 @@ def negative_table(counts: np.ndarray, ns_exponent: float) -> tuple[np.ndarray, 
 def huffman_tables(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat Huffman codes, points and per-word offsets (see ``w2vx._huffman``)."""
     return build_huffman_tree(np.asarray(counts, dtype=np.int64))
+
+
+def per_word_slices(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """gensim's per-word array layout: an object array whose entry i is ``flat[offsets[i]:offsets[i+1]]``
+    (views, no copies)."""
+    out = np.empty(len(offsets) - 1, dtype=object)
+    for i in range(len(out)):
+        out[i] = flat[offsets[i]:offsets[i + 1]]
+    return out
+
+
+class LazyVecattrs(dict):
+    """``KeyedVectors.expandos`` whose derived entries are built on first use.
+
+    gensim keeps a word's Huffman code and point path as two small numpy arrays
+    per word (``wv.get_vecattr(word, 'code')``); at about 110 bytes of object
+    overhead each, that is 9 MB for IMDB's 42k words and hundreds of MB for a
+    million-word vocabulary, while w2vx's kernel reads flat tables.  So the
+    per-word arrays are only built when something asks for them: ``d[key]``
+    (which ``get_vecattr`` uses), ``key in d``, or any walk over the whole
+    dict (``keys``, ``items``, ``values``, iteration, ``len``, ``get``,
+    pickling, copying).  Once built, an entry is an ordinary dict value, and a
+    pickled ``LazyVecattrs`` loads as a plain ``dict`` (no w2vx code needed).
+    """
+
+    def __init__(self, values: dict, builders: dict[str, Callable[[], np.ndarray]]) -> None:
+        super().__init__(values)
+        self._builders = {k: v for k, v in builders.items() if k not in values}
+
+    def materialise(self, key: str | None = None) -> None:
+        """Build ``key``'s entry (every pending entry when ``key`` is None)."""
+        for name in ([key] if key is not None else list(self._builders)):
+            build = self._builders.pop(name, None)
+            if build is not None:
+                dict.__setitem__(self, name, build())
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key not in self._builders:
+            raise KeyError(key)
+        self.materialise(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._builders
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        self._builders.pop(key, None)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        if self._builders.pop(key, None) is not None and not dict.__contains__(self, key):
+            return
+        dict.__delitem__(self, key)
+
+    def _whole(name: str):  # noqa: N805 - builds methods that see every entry
+        method = getattr(dict, name)
+
+        def whole(self, *args, **kwargs):
+            self.materialise()
+            return method(self, *args, **kwargs)
+        whole.__name__ = name
+        whole.__doc__ = method.__doc__
+        return whole
+
+    keys = _whole("keys")
+    items = _whole("items")
+    values = _whole("values")
+    get = _whole("get")
+    pop = _whole("pop")
+    setdefault = _whole("setdefault")
+    copy = _whole("copy")
+    update = _whole("update")
+    __iter__ = _whole("__iter__")
+    __len__ = _whole("__len__")
+    __eq__ = _whole("__eq__")
+    __repr__ = _whole("__repr__")
+    del _whole
+    __hash__ = None
+
+    def __reduce_ex__(self, protocol: int):
+        self.materialise()
+        return dict, (dict(self),)

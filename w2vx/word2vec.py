@@ -364,6 +364,9 @@ class Word2Vec:
             for w in new_words:
                 wv.key_to_index[w] = len(wv.index_to_key)
                 wv.index_to_key.append(w)
+            # the old code/point entries are stale: drop them unbuilt (resize_vectors would
+            # build them to resize them)
+            wv.expandos = {k: v for k, v in dict.items(wv.expandos) if k not in ("code", "point")}
             wv.resize_vectors(seed=self.seed)  # keeps the old rows, random new rows
             # gensim adds this corpus' counts to every known word
             all_counts = np.concatenate([old_counts, np.zeros(len(new_words), dtype=np.int64)])
@@ -390,17 +393,16 @@ class Word2Vec:
         if self.hs:
             codes, points, offsets = vocab_mod.huffman_tables(counts)
             tables.update(codes=codes, points=points, code_offsets=offsets)
-            # gensim's per-word 'code' / 'point' arrays are views into the kernel's flat
-            # tables, not copies (4 MB less on IMDB); uint32 points are the same bits as
-            # the kernel's int32 ones, since inner-node ids are below 2**31
-            code_attr = np.empty(len(wv), dtype=object)
-            point_attr = np.empty(len(wv), dtype=object)
-            point_bits = points.view(np.uint32)
-            for i in range(len(wv)):
-                code_attr[i] = codes[offsets[i]:offsets[i + 1]]
-                point_attr[i] = point_bits[offsets[i]:offsets[i + 1]]
-            wv.expandos["code"] = code_attr
-            wv.expandos["point"] = point_attr
+            # gensim's per-word 'code' / 'point' arrays: views into the kernel's flat
+            # tables (uint32 points are the same bits as the kernel's int32 ones, since
+            # inner-node ids are below 2**31), built only when asked for (see LazyVecattrs)
+            builders = {"code": lambda: vocab_mod.per_word_slices(codes, offsets),
+                        "point": lambda: vocab_mod.per_word_slices(points.view(np.uint32), offsets)}
+        else:
+            builders = {}
+        # dict.items: the old entries as stored, without building stale code/point arrays
+        plain = {k: v for k, v in dict.items(wv.expandos) if k not in ("code", "point")}
+        wv.expandos = vocab_mod.LazyVecattrs(plain, builders)
         if self.negative:
             tables["alias_prob"], tables["alias_index"] = vocab_mod.negative_table(counts, self.ns_exponent)
         self._tables = tables
