@@ -143,12 +143,12 @@ def load_test(dataset: str) -> tuple[list, object]:
 
 # ---------------------------------------------------------------- one case (child process)
 def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictionary,
-                 num_topics: int, passes: int, decay: float, offset: float):
+                 num_topics: int, passes: int, decay: float, offset: float, seed: int = SEED):
     """A function that trains ``contender`` as its users would and returns its lambda (K x V)."""
     prior = 1.0 / num_topics
     common = dict(num_topics=num_topics, id2word=dictionary, chunksize=CHUNKSIZE, passes=passes,
                   alpha=prior, eta=prior, decay=decay, offset=offset, eval_every=None,
-                  random_state=SEED)
+                  random_state=seed)
     if contender in ("gensim", "gensim-shuffled"):
         from gensim.models import LdaModel
         return lambda: LdaModel(train, **common).state.get_lambda()
@@ -160,7 +160,7 @@ def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictiona
         model = LatentDirichletAllocation(
             n_components=num_topics, doc_topic_prior=prior, topic_word_prior=prior,
             learning_method="online", learning_decay=decay, learning_offset=offset,
-            max_iter=passes, batch_size=CHUNKSIZE, n_jobs=WORKERS, random_state=SEED,
+            max_iter=passes, batch_size=CHUNKSIZE, n_jobs=WORKERS, random_state=seed,
             # the same per-document iteration limit as gensim's and ldax's default
             # (iterations=50; scikit-learn's own default is 100; both stop at a mean
             # change of 1e-3), so that the bounds compare equal settings
@@ -174,7 +174,7 @@ def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictiona
 
 
 def train_case(dataset: str, contender: str, num_topics: int, passes: int,
-               decay: float, offset: float) -> dict:
+               decay: float, offset: float, seed: int = SEED) -> dict:
     """Train one contender; return timing, memory and its lambda for scoring in the parent."""
     if contender == "ldax-passive":
         # OpenMP threads that sleep instead of spinning at barriers: on a shared machine a
@@ -183,11 +183,11 @@ def train_case(dataset: str, contender: str, num_topics: int, passes: int,
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     train, train_csr, dictionary = load_train(dataset)
     if contender == "gensim-shuffled":          # same documents, one fixed random order
-        order = np.random.default_rng(SEED).permutation(len(train))
+        order = np.random.default_rng(seed).permutation(len(train))
         train = [train[i] for i in order]
     # scikit-learn's input matrix is built before the clock starts, as a user would
     fit = make_trainer(contender, train, train_csr if contender == "sklearn" else None,
-                       dictionary, num_topics, passes, decay, offset)
+                       dictionary, num_topics, passes, decay, offset, seed)
     with harness.TreeMemorySampler() as memory:
         start = time.perf_counter()
         lam = fit()

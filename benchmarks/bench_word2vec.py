@@ -45,6 +45,7 @@ MODES = {  # name -> Word2Vec parameters that define it; fastest first, so a cut
 }
 INPUTS = ("corpus_file", "iterable")
 LIBS = ("gensim", "w2vx")
+QUALITY_KEYS = ("wordsim353", "simlex999", "analogy_percent")
 COMMON = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-3, "workers": 2}
 
 # the issue's floors: w2vx / gensim throughput per input, and quality tolerances
@@ -54,7 +55,7 @@ ANALOGY_TOLERANCE_POINTS = 1.0
 
 
 def train_case(lib: str, mode: str, input_kind: str, corpus_path: str, epochs: int,
-               evaluate: bool) -> dict:
+               evaluate: bool, seed: int = 1) -> dict:
     """Build the vocabulary and train one model; runs inside a fresh process.
 
     Returns times (vocab, train), effective and raw word counts, effective
@@ -67,7 +68,7 @@ def train_case(lib: str, mode: str, input_kind: str, corpus_path: str, epochs: i
     from gensim.models.word2vec import LineSentence
     from gensim.test.utils import datapath
 
-    model = Word2Vec(**COMMON, **MODES[mode], epochs=epochs)
+    model = Word2Vec(**COMMON, **MODES[mode], epochs=epochs, seed=seed)
     start = time.perf_counter()
     if input_kind == "corpus_file":
         model.build_vocab(corpus_file=corpus_path)
@@ -148,6 +149,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--libs", default=",".join(LIBS), help="gensim, w2vx or both")
     parser.add_argument("--repeats", type=int, default=3, help="1-epoch throughput runs per case")
     parser.add_argument("--epochs", type=int, default=5, help="epochs of the quality run (0: none)")
+    parser.add_argument("--quality-repeats", type=int, default=1,
+                        help="quality runs per library (seeds 1..N; the verdict compares means: "
+                             "two-thread training is not deterministic, so one run carries noise)")
     parser.add_argument("--max-lines", type=int, default=0,
                         help="train on the first N reviews only (0: the whole corpus)")
     parser.add_argument("--quick", action="store_true",
@@ -165,8 +169,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.quality_inputs = (args.inputs if args.quality_inputs is None
                            else _subset(parser, "--quality-inputs", args.quality_inputs, INPUTS))
     args.libs = _subset(parser, "--libs", args.libs, LIBS)
-    if args.repeats < 1 or args.epochs < 0 or args.max_lines < 0:
-        parser.error("--repeats must be >= 1, --epochs and --max-lines >= 0")
+    if args.repeats < 1 or args.quality_repeats < 1 or args.epochs < 0 or args.max_lines < 0:
+        parser.error("--repeats and --quality-repeats must be >= 1, --epochs and --max-lines >= 0")
     if args.name is None:
         args.name = "word2vec" if full_run else "word2vec.quick" if args.quick else "word2vec.partial"
     return args
@@ -207,10 +211,13 @@ def main(argv: list[str] | None = None) -> None:
             row.update(merge_runs(runs[lib]))
             row["handoffs"] = " ".join(f"{r['core_handoff_ns']:.0f}" for r in runs[lib])
             if args.epochs and input_kind in args.quality_inputs:
-                quality = run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True)
-                row.update({k: quality[k] for k in ("wordsim353", "simlex999", "analogy_percent")})
-                row["quality_train_seconds"] = quality["train_seconds"]
-                row["quality_peak_rss_mb"] = quality["peak_rss_mb"]
+                runs_q = [run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True,
+                                       seed) for seed in range(1, args.quality_repeats + 1)]
+                for key in QUALITY_KEYS:  # the mean over the runs, and each run's value
+                    row[key] = sum(q[key] for q in runs_q) / len(runs_q)
+                    row[f"{key}_runs"] = [q[key] for q in runs_q]
+                row["quality_train_seconds"] = runs_q[0]["train_seconds"]
+                row["quality_peak_rss_mb"] = runs_q[0]["peak_rss_mb"]
             rows.append(row)
             print(f"{mode:9s} {input_kind:11s} {lib:6s} {row['words_per_second'] / 1e6:6.3f}M words/s "
                   f"train {row['train_seconds']:6.1f}s vocab {row['vocab_seconds']:5.1f}s "
@@ -246,7 +253,10 @@ def write_report(args: argparse.Namespace, corpus: pathlib.Path, rows: list[dict
               f"vector_size 100, window 5, min_count 5, sample 1e-3, workers 2; throughput: 1 epoch, "
               f"median of {args.repeats} run(s), each in a fresh process, train() only, the two libraries' "
               f"runs alternating; quality: "
-              f"{args.epochs} epoch(s), one run. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+              f"{args.epochs} epoch(s), "
+              + (f"mean of {args.quality_repeats} runs (seeds 1-{args.quality_repeats}). "
+                 if args.quality_repeats > 1 else "one run. ")
+              + f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
               f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n"
               "core handoff ns: one-way cache-line transfer time between two threads, measured just "
               "before each run (benchmarks/probes/core_handoff.c): about 30 when the host runs the two "
