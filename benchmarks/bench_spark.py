@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partitions", type=int, default=2, help="LDA: partitions")
     parser.add_argument("--w2v-modes", default="sg-hs,sg-neg5-sample",
                         help=f"word2vec: w2vx modes among {sorted(W2V_MODES)}")
+    parser.add_argument("--w2v-partitions", default="1,2", help="word2vec: partition counts")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. .quick)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -231,6 +232,9 @@ def fit_w2vx_w2v(frame: Any, partitions: int, seed: int, mode: dict) -> Any:
 #: MLlib's only mode (skip-gram, hierarchical softmax, no subsampling), and w2vx's default
 #: skip-gram setting (negative sampling, subsampling) as an extra row.
 W2V_MODES = {"sg-hs": dict(sg=1, hs=1, negative=0, sample=0.0),
+             # the same with 8 merges per epoch, summing the partitions' changes (w2vx.spark)
+             "sg-hs-sum8": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=8, merge="sum"),
+             "sg-hs-avg8": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=8),
              "sg-neg5-sample": dict(sg=1, hs=0, negative=5, sample=1e-3)}
 
 
@@ -239,7 +243,7 @@ def bench_w2v(spark: Any, args: argparse.Namespace,
     frame = imdb_frame(spark)
     words = 11_550_138  # tokens in the corpus (shared/data/README.md)
     rows = []
-    for partitions in (1, 2):
+    for partitions in (int(p) for p in args.w2v_partitions.split(",")):
         contenders = [("mllib", "sg-hs")] + [("w2vx", mode) for mode in args.w2v_modes.split(",")]
         for name, mode in contenders:
             runs = []

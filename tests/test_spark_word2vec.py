@@ -102,8 +102,34 @@ def test_bad_input_raises_clear_errors(spark):
         train_word2vec(sc.parallelize([["a"]], 1), hs=0, negative=0)
     with pytest.raises(ValueError, match="num_partitions"):
         train_word2vec(sc.parallelize([["a"]], 1), num_partitions=0)
+    with pytest.raises(ValueError, match="syncs_per_epoch"):
+        train_word2vec(sc.parallelize([["a"]], 1), min_count=1, syncs_per_epoch=0)
+    with pytest.raises(ValueError, match="merge"):
+        train_word2vec(sc.parallelize([["a"]], 1), min_count=1, merge="mean")
     frame = spark.createDataFrame([(["a", "b"],)], ["words"])
     with pytest.raises(ValueError, match="no column"):
         train_word2vec(frame, "tokens")
     with pytest.raises(TypeError, match="DataFrame or RDD"):
         train_word2vec([["a", "b"]])
+
+
+@pytest.mark.parametrize("merge", ["average", "sum"])
+def test_several_syncs_per_epoch_learn_with_either_merge(spark, merge):
+    sentences = planted_sentences(seed=4)
+    model = train_word2vec(spark.sparkContext.parallelize(sentences, 2), sg=1, hs=0, negative=5,
+                           vector_size=16, window=3, min_count=1, epochs=2, sample=0, seed=3,
+                           syncs_per_epoch=3, merge=merge)
+    assert np.isfinite(model.wv.vectors).all()
+    assert group_margin(model) > 0.5
+
+
+def test_one_partition_merges_agree(spark):
+    """With one partition both merge rules apply that partition's changes unchanged."""
+    sentences = planted_sentences(seed=6)
+    params = dict(sg=0, hs=1, negative=0, vector_size=8, window=2, min_count=1, epochs=1, seed=2,
+                  syncs_per_epoch=2)
+    rdd = spark.sparkContext.parallelize(sentences, 1)
+    averaged = train_word2vec(rdd, merge="average", **params)
+    summed = train_word2vec(rdd, merge="sum", **params)
+    np.testing.assert_allclose(averaged.wv.vectors, summed.wv.vectors, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(averaged.syn1, summed.syn1, rtol=1e-5, atol=1e-6)

@@ -92,9 +92,18 @@ def _weights(model: Word2Vec) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _round_slice(ids: np.ndarray, offsets: np.ndarray, part: int, parts: int) -> tuple:
+    """Sentences ``[part * S / parts, (part + 1) * S / parts)`` of an encoded partition."""
+    n = len(offsets) - 1
+    first, last = part * n // parts, (part + 1) * n // parts
+    return ids[offsets[first]:offsets[last]], offsets[first:last + 1] - offsets[first]
+
+
 def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: Any,
-                     alpha_start: float, alpha_end: float, seed: int) -> Iterator[tuple]:
-    """Executor: train the partition on a private copy; return weighted changes and weights."""
+                     alpha_start: float, alpha_end: float, seed: int, sync: int = 0,
+                     syncs: int = 1, merge: str = "average") -> Iterator[tuple]:
+    """Executor: train round ``sync`` of ``syncs`` (that share of the partition's sentences)
+    on a private copy; return the changes (weighted for ``merge='average'``) and weights."""
     model = copy.copy(shell.value)
     model.wv = copy.copy(model.wv)
     start = weights.value
@@ -105,16 +114,21 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
     kernel = model._kernel(False)
     trained = raw_total = 0
     for part, (ids, offsets, raw) in enumerate(encoded):
+        ids, offsets = _round_slice(ids, offsets, sync, syncs)
         effective, _ = kernel.train_job(ids, offsets, alpha_start, alpha_end,
                                         _mix_seed(seed, index, part))
         trained += effective
-        raw_total += raw
+        raw_total += len(ids) if syncs > 1 else raw
     changes, row_weights = {}, {}
     for name, trained_array in _weights(model).items():
         delta = trained_array - start[name]
         touched = np.any(delta != 0, axis=1)
-        row_weights[name] = touched * float(trained)
-        changes[name] = delta * np.float32(trained)
+        if merge == "sum":
+            row_weights[name] = touched.astype(np.float64)
+            changes[name] = delta
+        else:
+            row_weights[name] = touched * float(trained)
+            changes[name] = delta * np.float32(trained)
     yield changes, row_weights, trained, raw_total
 
 
@@ -129,8 +143,12 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
             left[2] + right[2], left[3] + right[3])
 
 
+MERGES = ("average", "sum")
+
+
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
-                   tree_depth: int = 2, **word2vec_params: Any) -> Word2Vec:
+                   tree_depth: int = 2, syncs_per_epoch: int = 1, merge: str = "average",
+                   **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`w2vx.Word2Vec` on a Spark DataFrame or RDD of tokenised sentences.
 
     Parameters
@@ -144,6 +162,24 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         ``numPartitions``); default: keep the input's partitioning.
     tree_depth : int
         Depth of ``treeAggregate``.
+    syncs_per_epoch : int
+        Broadcast/train/merge rounds per epoch (default 1, MLlib's scheme: one
+        merge per pass over the data).  With ``s`` rounds every partition trains
+        its sentences in ``s`` consecutive slices, the learning rate falling across
+        them as in one pass, and the weights are merged after each slice: the
+        partitions' copies drift apart less.  Each round costs one broadcast of the
+        weights and one aggregation of the changes.
+    merge : {'average', 'sum'}
+        How the partitions' changes to a row combine.  ``'average'`` (default,
+        MLlib's rule): the row moves by the average of the changes of the
+        partitions that touched it, weighted by how many words each trained; safe
+        for any number of partitions, but a word trained in every partition moves
+        as far as in one partition's share of the data.  ``'sum'``: the row moves by
+        the sum of the changes, as if the partitions had trained one after another
+        on the same start (delayed Hogwild); closer to single-machine training for a
+        few partitions with several syncs per epoch (measured in
+        ``benchmarks/results/spark_word2vec.md``), but the changes add up with the
+        number of partitions, so it needs more syncs as partitions grow.
     **word2vec_params
         Any :class:`w2vx.Word2Vec` parameter (``vector_size``, ``window``,
         ``min_count``, ``sg``, ``hs``, ``negative``, ``sample``, ``alpha``,
@@ -164,6 +200,10 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     >>> model.wv.most_similar("good", topn=3)                            # doctest: +SKIP
     """
     require_pyspark()
+    if isinstance(syncs_per_epoch, bool) or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1:
+        raise ValueError(f"syncs_per_epoch must be an integer >= 1, got {syncs_per_epoch!r}")
+    if merge not in MERGES:
+        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
     word2vec_params["workers"] = 1
     model = Word2Vec(**word2vec_params)  # validates every parameter
     sentences = column_rdd(data, column)
@@ -192,21 +232,29 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     try:
         encoded.count()
         for epoch in range(model.epochs):
-            weights = context.broadcast(_weights(model))
-            try:
-                partial = functools.partial(
-                    _train_partition, shell=shell, weights=weights,
-                    alpha_start=schedule.alpha(epoch, 0.0), alpha_end=schedule.alpha(epoch, 1.0),
-                    seed=_mix_seed(model.seed, epoch))
-                summed = encoded.mapPartitionsWithIndex(partial).treeAggregate(
-                    None, _add_updates, _add_updates, depth=tree_depth)
-            finally:
-                weights.destroy()
-            changes, row_weights, trained, raw = summed
-            for name, array in _weights(model).items():
-                total = row_weights[name]
-                rows = total > 0
-                array[rows] += changes[name][rows] / total[rows, None].astype(np.float32)
+            for sync in range(syncs_per_epoch):
+                weights = context.broadcast(_weights(model))
+                try:
+                    partial = functools.partial(
+                        _train_partition, shell=shell, weights=weights,
+                        alpha_start=schedule.alpha(epoch, sync / syncs_per_epoch),
+                        alpha_end=schedule.alpha(epoch, (sync + 1) / syncs_per_epoch),
+                        seed=(_mix_seed(model.seed, epoch) if syncs_per_epoch == 1
+                              else _mix_seed(model.seed, epoch, sync)), sync=sync,
+                        syncs=syncs_per_epoch, merge=merge)
+                    summed = encoded.mapPartitionsWithIndex(partial).treeAggregate(
+                        None, _add_updates, _add_updates, depth=tree_depth)
+                finally:
+                    weights.destroy()
+                if summed is None:      # no partition had sentences
+                    continue
+                changes, row_weights, trained, raw = summed
+                for name, array in _weights(model).items():
+                    rows = row_weights[name] > 0
+                    if merge == "sum":
+                        array[rows] += changes[name][rows]
+                    else:
+                        array[rows] += changes[name][rows] / row_weights[name][rows, None].astype(np.float32)
         model.train_count += 1
     finally:
         encoded.unpersist()
