@@ -15,6 +15,7 @@ over seeds, with the standard error of the difference of means beside it.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import pathlib
 import statistics
@@ -63,6 +64,19 @@ def summarise(setting: tuple, bounds: dict[str, list[float]]) -> list[dict]:
     return rows
 
 
+def summarise_runs(runs: list[dict]) -> list[dict]:
+    """``summarise`` for every setting in ``runs``, bounds in seed order."""
+    by_setting: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    for r in runs:
+        by_setting.setdefault(r["setting"], {}).setdefault(r["contender"], []).append(
+            (r["seed"], r["heldout_bound"]))
+    rows = []
+    for label, contenders in by_setting.items():
+        bounds = {c: [b for _, b in sorted(v)] for c, v in contenders.items()}
+        rows += summarise(parse_setting(label), bounds)
+    return rows
+
+
 COLUMNS = [("dataset", "data", ""), ("num_topics", "K", ""), ("passes", "passes", ""),
            ("schedule", "schedule", ""), ("pair", "pair", ""), ("seeds", "seeds", ""),
            ("mean_mine", "mean (first)", ".4f"), ("sd_mine", "sd", ".4f"),
@@ -80,8 +94,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="dataset:K:passes:schedule, e.g. bow:200:5:slow")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
+    parser.add_argument("--fresh", action="store_true",
+                        help="discard earlier runs in results/lda_seeds.json (default: a re-measured "
+                             "setting and contender replaces its earlier runs, the rest are kept)")
     args = parser.parse_args(argv)
-    runs, summary = [], []
+    previous = harness.RESULTS / "lda_seeds.json"
+    runs = [] if args.fresh or not previous.exists() else json.loads(previous.read_text())["runs"]
+    measured = {(":".join(map(str, s)), c) for s in args.settings for c in args.contenders}
+    runs = [r for r in runs if (r["setting"], r["contender"]) not in measured]
     evaluation = {}
     for setting in args.settings:
         dataset, k, passes, schedule = setting
@@ -90,19 +110,17 @@ def main(argv: list[str] | None = None) -> int:
             evaluation[dataset] = load_test(dataset)
         test, dictionary = evaluation[dataset]
         decay, offset = SCHEDULES[schedule]
-        bounds: dict[str, list[float]] = {}
         label = ":".join(map(str, setting))
         for seed in args.seeds:
             for contender in args.contenders:
                 result = harness.run_isolated(train_case, dataset, contender, k, passes,
                                               decay, offset, seed)
                 bound = lda_heldout_bound(result["lam"], 1.0 / k, 1.0 / k, test, dictionary)
-                bounds.setdefault(contender, []).append(bound)
                 runs.append({"setting": label, "contender": contender, "seed": seed,
                              "heldout_bound": bound, "train_s": result["train_s"]})
                 print(f"{time.strftime('%H:%M:%S')} {label} {contender} seed {seed}: "
                       f"bound {bound:.4f} ({result['train_s']:.1f} s)", file=sys.stderr, flush=True)
-        summary += summarise(setting, bounds)
+        summary = summarise_runs(runs)
         markdown = "\n".join([
             "# LDA held-out bound across seeds (issue 5)", "",
             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "

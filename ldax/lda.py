@@ -306,7 +306,9 @@ class LdaModel:
         Step size: gensim's ``(offset + pass + num_updates / chunksize) ** -decay``
         (default, equal updates to gensim's), or Hoffman et al.'s
         ``(offset + 1 + t) ** -decay`` with ``t`` the number of M-steps done,
-        which does not overwrite the random initialisation on the first step.
+        which does not overwrite the random initialisation on the first step; with
+        it, lambda also starts as Hoffman et al.'s code and scikit-learn start it,
+        at the Gamma(100, 1/100) draw itself (gensim: eta + the draw).
     shuffle : bool
         Visit an in-memory corpus (list, tuple or sparse matrix) in a new random
         order each pass.  Recommended for corpora ordered by class or date;
@@ -389,6 +391,11 @@ class LdaModel:
         # gensim starts from E[log beta] of the random statistics alone (without eta)
         _estep.exp_dirichlet_expectation_t(self.state.sstats_t, np.zeros((self.num_terms, 1)),
                                            self._exp_elog_beta_t, workers=self.workers)
+        if rho_schedule == "reference":
+            # Hoffman et al.'s (and scikit-learn's) start: lambda_0 is the draw itself, where
+            # gensim's is eta + draw; the statistics hold lambda - eta (negative where a draw
+            # is below eta, which only a large eta makes possible)
+            self.state.sstats_t -= self.state.eta.T if self.state.eta.ndim == 2 else self.state.eta[:, None]
         if corpus is not None:
             self.update(corpus)
 
@@ -1113,10 +1120,14 @@ class LdaModel:
                 dtype=np.dtype(meta["dtype"]).type, workers=meta["workers"],
                 rho_schedule=meta["rho_schedule"], shuffle=meta["shuffle"], eps=meta["eps"])
             for array in (arrays["sstats_t"], arrays["exp_elog_beta_t"]):
-                if not np.all(np.isfinite(array)) or np.any(array < 0):
-                    raise ModelFileError(f"{path}: topic arrays hold negative or non-finite values")
+                if not np.all(np.isfinite(array)):
+                    raise ModelFileError(f"{path}: topic arrays hold non-finite values")
+            if np.any(arrays["exp_elog_beta_t"] < 0):
+                raise ModelFileError(f"{path}: topic arrays hold negative values")
             model.state.sstats_t[...] = arrays["sstats_t"]
             model.state.eta = LdaModel.init_dir_prior(model, state_eta, "eta")[0]
+            if np.any(model.state.get_lambda() <= 0):  # lambda = eta + statistics
+                raise ModelFileError(f"{path}: topic arrays hold negative values (lambda <= 0)")
             model.state.numdocs = int(meta["numdocs"])
             model._exp_elog_beta_t = np.ascontiguousarray(arrays["exp_elog_beta_t"])
             model.num_updates, model.num_steps = int(meta["num_updates"]), int(meta["num_steps"])

@@ -109,3 +109,23 @@ def test_shuffle_visits_in_random_order_and_keeps_the_corpus():
     np.testing.assert_allclose(one.state.sstats.sum(), words, rtol=1e-9)
     with pytest.raises(TypeError, match="in-memory"):
         LdaModel(iter(CORPUS), num_topics=K, id2word=id2word_for(V), shuffle=True)
+
+
+def test_reference_schedule_starts_at_hoffmans_draw(tmp_path):
+    """rho_schedule='reference': lambda_0 is the Gamma(100, 1/100) draw (Hoffman's code,
+    scikit-learn); gensim's schedule keeps gensim's start, eta + the draw."""
+    draw = np.random.RandomState(4).gamma(100., 1. / 100., (K, V))
+    reference = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=4, eta=2.0,
+                         rho_schedule="reference")
+    gensim_like = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=4, eta=2.0)
+    np.testing.assert_allclose(reference.state.get_lambda(), draw, rtol=1e-12)
+    np.testing.assert_allclose(gensim_like.state.get_lambda(), draw + 2.0, rtol=1e-12)
+    # both start from E[log beta] of the draw (gensim computes it without eta)
+    np.testing.assert_allclose(reference._exp_elog_beta_t, gensim_like._exp_elog_beta_t)
+    # with eta = 2 every statistic starts negative; training and save/load still work
+    assert (reference.state.sstats < 0).all()
+    reference.update(CORPUS[:60])
+    path = tmp_path / "ref.ldax"
+    reference.save(str(path))
+    loaded = LdaModel.load(str(path))
+    np.testing.assert_array_equal(loaded.state.get_lambda(), reference.state.get_lambda())
