@@ -152,6 +152,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quality-repeats", type=int, default=1,
                         help="quality runs per library (seeds 1..N; the verdict compares means: "
                              "two-thread training is not deterministic, so one run carries noise)")
+    parser.add_argument("--quality-first-seed", type=int, default=1,
+                        help="seed of the first quality run (more seeds for an earlier result)")
     parser.add_argument("--max-lines", type=int, default=0,
                         help="train on the first N reviews only (0: the whole corpus)")
     parser.add_argument("--quick", action="store_true",
@@ -212,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
             row["handoffs"] = " ".join(f"{r['core_handoff_ns']:.0f}" for r in runs[lib])
             if args.epochs and input_kind in args.quality_inputs:
                 runs_q = [run_isolated(train_case, lib, mode, input_kind, str(corpus), args.epochs, True,
-                                       seed) for seed in range(1, args.quality_repeats + 1)]
+                                       seed) for seed in range(args.quality_first_seed,
+                                                               args.quality_first_seed + args.quality_repeats)]
                 for key in QUALITY_KEYS:  # the mean over the runs, and each run's value
                     row[key] = sum(q[key] for q in runs_q) / len(runs_q)
                     row[f"{key}_runs"] = [q[key] for q in runs_q]
@@ -254,7 +257,8 @@ def write_report(args: argparse.Namespace, corpus: pathlib.Path, rows: list[dict
               f"median of {args.repeats} run(s), each in a fresh process, train() only, the two libraries' "
               f"runs alternating; quality: "
               f"{args.epochs} epoch(s), "
-              + (f"mean of {args.quality_repeats} runs (seeds 1-{args.quality_repeats}). "
+              + (f"mean of {args.quality_repeats} runs (seeds {args.quality_first_seed}-"
+                 f"{args.quality_first_seed + args.quality_repeats - 1}). "
                  if args.quality_repeats > 1 else "one run. ")
               + f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
               f"on a shared {os.cpu_count()}-core machine (other jobs may add noise).\n\n"
