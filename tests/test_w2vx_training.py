@@ -169,3 +169,25 @@ def test_private_hot_rows_change_nothing_for_one_thread(monkeypatch, mode):
     for shared, private in zip(*results):
         assert np.abs(shared).max() > 0.01  # the rows did move
         np.testing.assert_allclose(private, shared, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("use_file", [False, True])
+def test_each_train_call_draws_new_random_streams(tmp_path, use_file):
+    """A loop of train(epochs=1) calls (a common gensim pattern) must not replay the same
+    subsampling, windows and negatives every call: the words kept differ between calls."""
+    corpus = cluster_corpus(5, n_sentences=400)
+    source = {"corpus_iterable": corpus}
+    if use_file:
+        path = tmp_path / "corpus.txt"
+        path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+        source = {"corpus_file": str(path)}
+    model = Word2Vec(vector_size=8, min_count=1, workers=1, sample=1e-2, seed=4)
+    model.build_vocab(**source)
+    kept = [model.train(**source, total_examples=model.corpus_count,
+                        total_words=model.corpus_total_words, epochs=1)[0] for _ in range(3)]
+    assert len(set(kept)) == 3, kept
+    # the first call is what a fresh model's single call does (same streams as before)
+    fresh = Word2Vec(vector_size=8, min_count=1, workers=1, sample=1e-2, seed=4)
+    fresh.build_vocab(**source)
+    assert fresh.train(**source, total_examples=fresh.corpus_count,
+                       total_words=fresh.corpus_total_words, epochs=1)[0] == kept[0]

@@ -408,6 +408,18 @@ class Word2Vec:
         self._tables = tables
 
     # ---------------------------------------------------------------- training
+    def _job_seed(self, epoch: int, job: int) -> int:
+        """The LCG seed of one job (or corpus_file thread) of one epoch of this train() call.
+
+        Every train() call draws new streams: a loop of ``train(..., epochs=1)``
+        calls (a common gensim pattern) must not repeat the same windows,
+        subsamples and negatives each time.  The first call keeps the streams of
+        earlier w2vx versions, so a single train() gives the same vectors as before.
+        """
+        if self.train_count == 0:
+            return _mix_seed(self.seed, epoch, job)
+        return _mix_seed(self.seed, self.train_count, epoch, job)
+
     def _kernel(self, compute_loss: bool) -> KernelModel:
         """The kernel's view of the current weights and tables (checked, no copies)."""
         n, size = len(self.wv), self.vector_size
@@ -793,7 +805,6 @@ class _IterableEpoch:
         stop = threading.Event()
         key_to_index = self.model.wv.key_to_index
         vocab_size = len(self.model.wv)
-        seed = self.model.seed
         job_words = self._job_words()
 
         def put(item: Any) -> bool:
@@ -835,7 +846,7 @@ class _IterableEpoch:
                     sentences += job_sentences
                     words += job_raw
                     alpha_end = schedule.alpha(epoch, self._fraction(sentences, words))
-                    job = (ids, offsets, alpha_start, alpha_end, _mix_seed(seed, epoch, job_no),
+                    job = (ids, offsets, alpha_start, alpha_end, self.model._job_seed(epoch, job_no),
                            job_raw, job_sentences)
                     job_no += 1
                     job_raw = job_sentences = 0
@@ -947,7 +958,7 @@ class _FileEpoch:
                 results[i] = train_file_range(
                     self.kernel, self.vocab, self.path, bounds[i], bounds[i + 1], schedule.start_alpha,
                     schedule.end_alpha, epoch, schedule.epochs, self.total_words, progress, i,
-                    _mix_seed(self.model.seed, epoch, i), stop, workers > 1)
+                    self.model._job_seed(epoch, i), stop, workers > 1)
             except BaseException as exc:
                 results[i] = exc
 
