@@ -76,11 +76,11 @@ def _partition_counts(sentences: Iterator[Any]) -> Iterator[tuple[str, int]]:
 
 
 def _encode_partition(sentences: Iterator[Any], key_to_index: Any) -> Iterator[tuple]:
-    """Executor: the partition's sentences as ``(ids int32, offsets int64, raw words)``."""
+    """Executor: the partition's sentences as ``(ids int32, offsets int64)``."""
     vocabulary = key_to_index.value
-    ids, offsets, raw = encode_sentences([_tokens(s) for s in sentences], vocabulary,
-                                         len(vocabulary))
-    yield ids, offsets, raw
+    ids, offsets, _ = encode_sentences([_tokens(s) for s in sentences], vocabulary,
+                                       len(vocabulary))
+    yield ids, offsets
 
 
 def _weights(model: Word2Vec) -> dict[str, np.ndarray]:
@@ -112,13 +112,12 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
         if name in start:
             setattr(model, name, start[name].copy())
     kernel = model._kernel(False)
-    trained = raw_total = 0
-    for part, (ids, offsets, raw) in enumerate(encoded):
+    trained = 0
+    for part, (ids, offsets) in enumerate(encoded):
         ids, offsets = _round_slice(ids, offsets, sync, syncs)
         effective, _ = kernel.train_job(ids, offsets, alpha_start, alpha_end,
                                         _mix_seed(seed, index, part))
         trained += effective
-        raw_total += len(ids) if syncs > 1 else raw
     changes, row_weights = {}, {}
     for name, trained_array in _weights(model).items():
         delta = trained_array - start[name]
@@ -129,7 +128,7 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
         else:
             row_weights[name] = touched * float(trained)
             changes[name] = delta * np.float32(trained)
-    yield changes, row_weights, trained, raw_total
+    yield changes, row_weights
 
 
 def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
@@ -139,8 +138,7 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
     if right is None:
         return left
     return ({name: left[0][name] + right[0][name] for name in left[0]},
-            {name: left[1][name] + right[1][name] for name in left[1]},
-            left[2] + right[2], left[3] + right[3])
+            {name: left[1][name] + right[1][name] for name in left[1]})
 
 
 MERGES = ("average", "sum")
@@ -248,7 +246,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                     weights.destroy()
                 if summed is None:      # no partition had sentences
                     continue
-                changes, row_weights, trained, raw = summed
+                changes, row_weights = summed
                 for name, array in _weights(model).items():
                     rows = row_weights[name] > 0
                     if merge == "sum":

@@ -97,6 +97,12 @@ class TrainingProgress(NamedTuple):
     alpha: float                 # current learning rate
 
 
+def _without_huffman_paths(expandos: dict) -> dict:
+    """``expandos`` without its 'code' / 'point' entries, read as stored (``dict.items``
+    builds no pending LazyVecattrs entry): they are rebuilt from the new tree."""
+    return {k: v for k, v in dict.items(expandos) if k not in ("code", "point")}
+
+
 def _mix_seed(*parts: int) -> int:
     """A 64-bit seed from integers (splitmix64 steps), so every job has its own LCG stream."""
     state = 0x9E3779B97F4A7C15
@@ -366,7 +372,7 @@ class Word2Vec:
                 wv.index_to_key.append(w)
             # the old code/point entries are stale: drop them unbuilt (resize_vectors would
             # build them to resize them)
-            wv.expandos = {k: v for k, v in dict.items(wv.expandos) if k not in ("code", "point")}
+            wv.expandos = _without_huffman_paths(wv.expandos)
             wv.resize_vectors(seed=self.seed)  # keeps the old rows, random new rows
             # gensim adds this corpus' counts to every known word
             all_counts = np.concatenate([old_counts, np.zeros(len(new_words), dtype=np.int64)])
@@ -400,9 +406,7 @@ class Word2Vec:
                         "point": lambda: vocab_mod.per_word_slices(points.view(np.uint32), offsets)}
         else:
             builders = {}
-        # dict.items: the old entries as stored, without building stale code/point arrays
-        plain = {k: v for k, v in dict.items(wv.expandos) if k not in ("code", "point")}
-        wv.expandos = vocab_mod.LazyVecattrs(plain, builders)
+        wv.expandos = vocab_mod.LazyVecattrs(_without_huffman_paths(wv.expandos), builders)
         if self.negative:
             tables["alias_prob"], tables["alias_index"] = vocab_mod.negative_table(counts, self.ns_exponent)
         self._tables = tables
