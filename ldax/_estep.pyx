@@ -23,10 +23,10 @@ chosen once at import (:data:`SIMD_AVX2`); the build itself stays portable.
 """
 cimport cython
 from cython.parallel cimport prange, parallel, threadid
-from libc.math cimport log, exp, sqrt, cos, sin, fabs, lgamma, INFINITY, NAN
+from libc.math cimport log, exp, sqrt, fabs, lgamma, INFINITY, NAN
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 cimport numpy as cnp
@@ -213,41 +213,98 @@ cdef inline double uniform_open(uint64_t* state) noexcept nogil:
     return ((splitmix64(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-ctypedef struct NormalStream:
-    uint64_t state
-    double spare      # the second normal of the last Box-Muller pair
-    bint has_spare
+# Standard normals by the ziggurat method of Marsaglia & Tsang (2000), 256 layers of
+# equal area under exp(-x^2 / 2): one 64-bit draw, a table lookup and a compare for
+# 98.8% of the normals (the E-step draws K of them per document, the initial topics
+# K x V).  Layer i spans widths [0, x[i]] and heights [f(x[i]), f(x[i + 1])]; layer 0
+# is the base strip with the tail beyond r folded into its width x[0] = v / f(r).
+cdef extern from *:
+    """
+    #include <math.h>
+    #define LDAX_ZIG_LAYERS 256
+    static double ldax_zig_x[LDAX_ZIG_LAYERS + 1], ldax_zig_f[LDAX_ZIG_LAYERS + 1];
+    static const double ldax_zig_r = 3.6541528853610088;  /* x[1]: where the tail starts */
+    static void ldax_zig_init(void) {
+        const double area = 4.92867323399e-3;  /* of each layer (the paper's v for 256) */
+        ldax_zig_f[1] = exp(-0.5 * ldax_zig_r * ldax_zig_r);
+        ldax_zig_x[0] = area / ldax_zig_f[1];
+        ldax_zig_f[0] = 0.0;
+        ldax_zig_x[1] = ldax_zig_r;
+        for (int i = 1; i < LDAX_ZIG_LAYERS - 1; ++i) {
+            ldax_zig_f[i + 1] = ldax_zig_f[i] + area / ldax_zig_x[i];
+            ldax_zig_x[i + 1] = sqrt(-2.0 * log(ldax_zig_f[i + 1]));
+        }
+        ldax_zig_x[LDAX_ZIG_LAYERS] = 0.0;
+        ldax_zig_f[LDAX_ZIG_LAYERS] = 1.0;
+    }
+    """
+    void ldax_zig_init() noexcept nogil
+    const double* ldax_zig_x
+    const double* ldax_zig_f
+    const double ldax_zig_r
+
+ldax_zig_init()
 
 
-cdef inline double std_normal(NormalStream* stream) noexcept nogil:
-    """Standard normal by Box-Muller, both of each pair used (one log, sqrt, sin and cos
-    per two draws)."""
-    cdef double u1, u2, radius
-    if stream.has_spare:
-        stream.has_spare = False
-        return stream.spare
-    u1 = uniform_open(&stream.state)
-    u2 = uniform_open(&stream.state)
-    radius = sqrt(-2.0 * log(u1))
-    stream.spare = radius * sin(6.283185307179586 * u2)
-    stream.has_spare = True
-    return radius * cos(6.283185307179586 * u2)
+cdef inline double std_normal(uint64_t* state) noexcept nogil:
+    """A standard normal draw (ziggurat; bits 0-7 pick the layer, bit 8 the sign, the top
+    53 the position within the layer)."""
+    cdef uint64_t bits
+    cdef int layer
+    cdef double x, t, y
+    while True:
+        bits = splitmix64(state)
+        layer = <int>(bits & 0xFF)
+        x = ((bits >> 11) * (1.0 / 9007199254740992.0)) * ldax_zig_x[layer]
+        if x >= ldax_zig_x[layer + 1]:
+            if layer == 0:
+                # the tail beyond r (Marsaglia 1964): x = r + t with t ~ exp(r) tilted
+                while True:
+                    t = -log(uniform_open(state)) / ldax_zig_r
+                    y = -log(uniform_open(state))
+                    if y + y >= t * t:
+                        break
+                x = ldax_zig_r + t
+            else:
+                # in the wedge: accept below the curve
+                y = ldax_zig_f[layer] + uniform_open(state) * (
+                    ldax_zig_f[layer + 1] - ldax_zig_f[layer])
+                if y >= exp(-0.5 * x * x):
+                    continue
+        return -x if (bits >> 8) & 1 else x
 
 
-cdef inline double gamma_draw(double shape, double scale, NormalStream* stream) noexcept nogil:
+cdef inline double gamma_draw(double shape, double scale, uint64_t* state) noexcept nogil:
     """Gamma(shape, scale) for shape >= 1 by Marsaglia & Tsang's (2000) squeeze method."""
     cdef double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d), x, v, u
     while True:
-        x = std_normal(stream)
+        x = std_normal(state)
         v = 1.0 + c * x
         if v <= 0.0:
             continue
         v = v * v * v
-        u = uniform_open(&stream.state)
+        u = uniform_open(state)
         if u < 1.0 - 0.0331 * x * x * x * x:
             return d * v * scale
         if log(u) < 0.5 * x * x + d * (1.0 - v + log(v)):
             return d * v * scale
+
+
+def std_normal_array(Py_ssize_t n, uint64_t seed):
+    """``n`` standard normal draws of the E-step's generator, from one stream (tests).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,)
+    """
+    out = np.empty(n)
+    cdef double[::1] dst = out
+    cdef uint64_t state = seed
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(n):
+            dst[i] = std_normal(&state)
+    return out
 
 
 def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int workers=1):
@@ -272,13 +329,11 @@ def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int work
 
 
 cdef inline void _init_doc(double* gammad, Py_ssize_t K, uint64_t seed, Py_ssize_t d) noexcept nogil:
-    cdef NormalStream stream
+    cdef uint64_t state = seed ^ (<uint64_t>(d + 1) * <uint64_t>0xD1B54A32D192ED03)
     cdef Py_ssize_t k
-    stream.state = seed ^ (<uint64_t>(d + 1) * <uint64_t>0xD1B54A32D192ED03)
-    stream.has_spare = False
-    splitmix64(&stream.state)  # decorrelate neighbouring document seeds
+    splitmix64(&state)  # decorrelate neighbouring document seeds
     for k in range(K):
-        gammad[k] = gamma_draw(100.0, 0.01, &stream)
+        gammad[k] = gamma_draw(100.0, 0.01, &state)
 
 
 # ---------------------------------------------------------------- E-step
@@ -337,6 +392,58 @@ cdef extern from *:
         return (s0 + s1) + (s2 + s3);
     }
     LDAX_ACCUMULATE(generic, ldax_dot_generic)
+    /* The same products on a document's compact block (the topics still in play, see
+       _infer_doc), stored topic-major, block[a * n + j], so that both run along the
+       document's words, which vectorise without a horizontal sum per word:
+       ratios[j] = cts[j] / (sum_a theta[a] block[a, j] + eps) and
+       acc[a] = sum_j ratios[j] block[a, j].  Four topics per sweep of the words. */
+    #define LDAX_ACCUMULATE_COMPACT(SUFFIX)                                              \
+    static void ldax_accumulate_compact_##SUFFIX(const double* block, ptrdiff_t n,      \
+            ptrdiff_t m, const double* cts, const double* theta, double eps,            \
+            double* ratios, double* acc) {                                               \
+        ptrdiff_t a = 0, j;                                                              \
+        for (j = 0; j < n; ++j) ratios[j] = 0.0;                                         \
+        for (; a + 4 <= m; a += 4) {                                                     \
+            const double t0 = theta[a], t1 = theta[a + 1], t2 = theta[a + 2], t3 = theta[a + 3]; \
+            const double *r0 = block + a * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n; \
+            _Pragma("omp simd")                                                          \
+            for (j = 0; j < n; ++j)                                                      \
+                ratios[j] += (t0 * r0[j] + t1 * r1[j]) + (t2 * r2[j] + t3 * r3[j]);      \
+        }                                                                                \
+        for (; a < m; ++a) {                                                             \
+            const double t = theta[a], *r = block + a * n;                               \
+            _Pragma("omp simd")                                                          \
+            for (j = 0; j < n; ++j) ratios[j] += t * r[j];                               \
+        }                                                                                \
+        _Pragma("omp simd")                                                              \
+        for (j = 0; j < n; ++j) ratios[j] = cts[j] / (ratios[j] + eps);                  \
+        for (a = 0; a + 4 <= m; a += 4) {                                                \
+            const double *r0 = block + a * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n; \
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                               \
+            _Pragma("omp simd reduction(+:s0,s1,s2,s3)")                                 \
+            for (j = 0; j < n; ++j) {                                                    \
+                const double r = ratios[j];                                              \
+                s0 += r * r0[j]; s1 += r * r1[j]; s2 += r * r2[j]; s3 += r * r3[j];      \
+            }                                                                            \
+            acc[a] = s0; acc[a + 1] = s1; acc[a + 2] = s2; acc[a + 3] = s3;              \
+        }                                                                                \
+        for (; a < m; ++a) {                                                             \
+            const double* r = block + a * n;                                             \
+            double s0 = 0.0;                                                             \
+            _Pragma("omp simd reduction(+:s0)")                                          \
+            for (j = 0; j < n; ++j) s0 += ratios[j] * r[j];                              \
+            acc[a] = s0;                                                                 \
+        }                                                                                \
+    }
+    LDAX_ACCUMULATE_COMPACT(generic)
+    /* y += a * x (the sufficient statistics' per-word sums) */
+    #define LDAX_AXPY(SUFFIX)                                                            \
+    static void ldax_axpy_##SUFFIX(double a, const double* restrict x, double* restrict y, \
+                                   ptrdiff_t n) {                                        \
+        _Pragma("omp simd")                                                              \
+        for (ptrdiff_t k = 0; k < n; ++k) y[k] += a * x[k];                              \
+    }
+    LDAX_AXPY(generic)
     #if defined(__GNUC__) && defined(__x86_64__)
     #include <immintrin.h>
     /* Four independent 4-wide FMA chains (16 doubles per step). */
@@ -361,6 +468,8 @@ cdef extern from *:
     #pragma GCC push_options
     #pragma GCC target("avx2,fma")
     LDAX_ACCUMULATE(avx2, ldax_dot_avx2)
+    LDAX_ACCUMULATE_COMPACT(avx2)
+    LDAX_AXPY(avx2)
     #pragma GCC pop_options
     #endif
     /* exp(psi(x)) for x > 0: psi(x) = psi(y) - sum_{i<n} 1/(x+i), y = x + n >= 6,
@@ -446,12 +555,18 @@ cdef extern from *:
     static void (*ldax_accumulate)(const int*, const double*, ptrdiff_t, const double*,
                                    const double*, double*, ptrdiff_t, double, double*) =
         ldax_accumulate_generic;
+    static void (*ldax_accumulate_compact)(const double*, ptrdiff_t, ptrdiff_t, const double*,
+                                           const double*, double, double*, double*) =
+        ldax_accumulate_compact_generic;
+    static void (*ldax_axpy)(double, const double*, double*, ptrdiff_t) = ldax_axpy_generic;
     static int ldax_select_kernels(void) {
     #if defined(__GNUC__) && defined(__x86_64__)
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
             ldax_dot = ldax_dot_avx2;
             ldax_accumulate = ldax_accumulate_avx2;
+            ldax_accumulate_compact = ldax_accumulate_compact_avx2;
+            ldax_axpy = ldax_axpy_avx2;
             ldax_exp_digamma_scaled = ldax_exp_digamma_scaled_avx2;
             return 1;
         }
@@ -463,6 +578,10 @@ cdef extern from *:
     void ldax_accumulate(const idx_t* ids, const double* cts, Py_ssize_t n, const double* beta_t,
                          const double* theta, double* acc, Py_ssize_t K, double eps,
                          double* ratios) noexcept nogil
+    void ldax_accumulate_compact(const double* block, Py_ssize_t n, Py_ssize_t m,
+                                 const double* cts, const double* theta, double eps,
+                                 double* ratios, double* acc) noexcept nogil
+    void ldax_axpy(double a, const double* x, double* y, Py_ssize_t n) noexcept nogil
     int ldax_select_kernels() noexcept nogil
     double ldax_exp_digamma(double x) noexcept nogil
     void ldax_exp_digamma_scaled(const double* x, double* out, Py_ssize_t n,
@@ -540,21 +659,14 @@ ctypedef struct DocScratch:
     int* topics          # K: the topics in play
     int* pending         # K: topics set aside whose gamma the next iteration sets to alpha
     Py_ssize_t n_pending
-    idx_t* rows          # n_max: 0, 1, ..., row numbers of the compact block
-    double* block        # capacity: beta of the document's words, topics in play only
+    double* bmax         # n_max: max_k beta[ids_j, k] for the document's words
+    double* block        # capacity: beta of the document's words for the topics in play,
+                         # topic-major: block[a * n + j]
     Py_ssize_t capacity
-    double aside_max     # max of exp(psi(alpha_k)) / alpha_k over the topics set aside
-    double aside_alpha   # sum of alpha_k over them (their gamma_k)
-
-
-cdef inline double _ratio_bound(const double* ratios, const idx_t* ids, Py_ssize_t n,
-                                const double* beta_max) noexcept nogil:
-    """B = sum_j ratio_j * max_k beta[ids_j, k], a bound on every topic's accumulator."""
-    cdef double total = 0.0
-    cdef Py_ssize_t j
-    for j in range(n):
-        total += ratios[j] * beta_max[ids[j]]
-    return total
+    # Kept up to date as topics are set aside and their pending gammas resolved:
+    double aside_max     # max of exp(psi(gamma_k)) / alpha_k over the topics set aside
+    double settled_max   # the same over those whose gamma is alpha already (not pending)
+    double aside_alpha   # sum of alpha_k over the topics set aside (their final gamma_k)
 
 
 cdef inline void _exp_psi_of(const double* gammad, const int* topics, Py_ssize_t m,
@@ -572,12 +684,17 @@ cdef inline void _exp_psi_of(const double* gammad, const int* topics, Py_ssize_t
 
 cdef bint _set_aside(const idx_t* ids, Py_ssize_t n, const double* ebt, const double* alpha,
                      Py_ssize_t K, const double* gammad, const double* exp_elog_theta,
-                     double bound, DocScratch* s, Py_ssize_t* m) noexcept nogil:
+                     double bound, DocScratch* s, Py_ssize_t* m, bint compact) noexcept nogil:
     """Set aside the topics in play whose next gamma is alpha exactly, when at least a
     quarter of them are and the compact block fits: rebuild s.topics, s.in_play, the
     block, and list in s.pending those whose gamma is not alpha yet (the next iteration
-    sets it); update m.  Returns True when the block was rebuilt."""
+    sets it); update m.  Returns True when the block was rebuilt.
+
+    From the full computation the block is gathered from ``ebt``; from a compact block
+    (``compact``) it is compacted in place, row by row (the rows are in L1, ebt's are not).
+    """
     cdef Py_ssize_t a, j, k, kept = 0
+    cdef double ratio
     for a in range(m[0]):
         k = s.topics[a]
         if not exp_elog_theta[k] * bound < SET_ASIDE * alpha[k]:
@@ -585,43 +702,34 @@ cdef bint _set_aside(const idx_t* ids, Py_ssize_t n, const double* ebt, const do
     if kept == 0 or 4 * (m[0] - kept) < m[0] or n * kept > s.capacity:
         return False
     kept = 0
+    # local pointers: writes to the block cannot then alias the topic list for the compiler
+    cdef double* block = s.block
     for a in range(m[0]):
         k = s.topics[a]
         if exp_elog_theta[k] * bound < SET_ASIDE * alpha[k]:
             s.in_play[k] = 0
+            ratio = s.edg[k] / alpha[k]
+            s.aside_max = max(s.aside_max, ratio)
+            s.aside_alpha += alpha[k]
             if gammad[k] != alpha[k]:
                 s.pending[s.n_pending] = <int>k
                 s.n_pending += 1
+            else:
+                s.settled_max = max(s.settled_max, ratio)
         else:
             s.topics[kept] = <int>k  # kept <= a: compacting in place
+            if compact and kept != a:  # rows kept and a are disjoint
+                memcpy(block + kept * n, block + a * n, n * sizeof(double))
             kept += 1
     m[0] = kept
-    _aside_totals(alpha, K, s)
-    # local pointers: writes to the block cannot then alias the topic list for the compiler
-    cdef double* block = s.block
     cdef const int* topics = s.topics
     cdef const double* row
-    for j in range(n):
-        s.rows[j] = <idx_t>j
-        row = ebt + <Py_ssize_t>ids[j] * K
-        for a in range(kept):
-            block[a] = row[topics[a]]
-        block += kept
+    if not compact:
+        for j in range(n):
+            row = ebt + <Py_ssize_t>ids[j] * K
+            for a in range(kept):
+                block[a * n + j] = row[topics[a]]
     return True
-
-
-cdef inline void _aside_totals(const double* alpha, Py_ssize_t K, DocScratch* s) noexcept nogil:
-    """aside_max = max edg_k / alpha_k and aside_alpha = sum alpha_k over the topics set aside."""
-    cdef Py_ssize_t k
-    cdef double top = 0.0, total = 0.0
-    cdef const int* in_play = s.in_play
-    cdef const double* edg = s.edg
-    for k in range(K):
-        if not in_play[k]:
-            top = max(top, edg[k] / alpha[k])
-            total += alpha[k]
-    s.aside_max = top
-    s.aside_alpha = total
 
 
 cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
@@ -653,6 +761,8 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
     cdef double change = 0.0, bound = 0.0, total, scale = 1.0
     cdef bint compact = False, valid
     s.n_pending = 0
+    for j in range(n):
+        s.bmax[j] = beta_max[ids[j]]
     valid = _update_exp_elog_theta(gammad, NULL, s.edg, exp_elog_theta, K, True, &scale)
     for it in range(iterations):
         if compact:
@@ -660,9 +770,9 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
             # theta_k = edg_k * scale, so theta_k / alpha_k <= aside_max * scale
             for a in range(m):
                 s.theta_c[a] = exp_elog_theta[s.topics[a]]
-            memset(s.acc_c, 0, m * sizeof(double))
-            ldax_accumulate(s.rows, cts, n, s.block, s.theta_c, s.acc_c, m, eps, s.ratios)
-            bound = _ratio_bound(s.ratios, ids, n, beta_max)
+            ldax_accumulate_compact(s.block, n, m, cts, s.theta_c, eps, s.ratios, s.acc_c)
+            # B = sum_j ratio_j * max_k beta[ids_j, k] bounds every topic's accumulator
+            bound = ldax_dot(s.ratios, s.bmax, n)
             if s.aside_max * scale * bound >= SETTLED:
                 # a topic set aside could move: back to the full computation
                 compact = False
@@ -684,9 +794,13 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
             if total >= 1.0:
                 _exp_psi_of(gammad, s.topics, m, s.edg, s.theta_c, s.acc_c)
                 if s.n_pending:
+                    # the pending topics' exp(psi) fall to their final values
                     _exp_psi_of(gammad, s.pending, s.n_pending, s.edg, s.theta_c, s.acc_c)
+                    for a in range(s.n_pending):
+                        k = s.pending[a]
+                        s.settled_max = max(s.settled_max, s.edg[k] / alpha[k])
+                    s.aside_max = s.settled_max
                     s.n_pending = 0
-                    _aside_totals(alpha, K, s)
                 scale = 1.0 / ldax_exp_digamma(total)
                 for a in range(m):
                     k = s.topics[a]
@@ -698,7 +812,7 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
             # acc = sum_j cts_j / phinorm_j * ebt[ids_j], phinorm_j computed on the fly
             memset(s.acc, 0, K * sizeof(double))
             ldax_accumulate(ids, cts, n, ebt, exp_elog_theta, s.acc, K, eps, s.ratios)
-            bound = _ratio_bound(s.ratios, ids, n, beta_max)
+            bound = ldax_dot(s.ratios, s.bmax, n)
             change = 0.0
             for k in range(K):
                 s.last[k] = gammad[k]
@@ -711,10 +825,12 @@ cdef int _infer_doc(const idx_t* ids, const double* cts, Py_ssize_t n,
                 for k in range(K):
                     s.topics[k] = <int>k
                     s.in_play[k] = 1
+                s.aside_max = s.settled_max = s.aside_alpha = 0.0
         if change / K < gamma_threshold or it + 1 == iterations:
             break
         if valid or compact:
-            compact = _set_aside(ids, n, ebt, alpha, K, gammad, exp_elog_theta, bound, s, &m) or compact
+            compact = _set_aside(ids, n, ebt, alpha, K, gammad, exp_elog_theta, bound, s, &m,
+                                 compact) or compact
     if compact:  # the topics set aside: theta at the final scale
         for k in range(K):
             if not s.in_play[k]:
@@ -846,12 +962,12 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     lengths = np.diff(np.asarray(indptr)) if D > 0 else np.zeros(1, dtype=np.int64)
     cdef Py_ssize_t n_max = max(int(lengths.max()) if lengths.size else 0, 1)
     # Per-thread scratch (see DocScratch): 5 K-vectors (+ padding), ratios, the
-    # E[log theta] of the bound, and the compact block (at most 512 kB per thread)
+    # E[log theta] of the bound, bmax, and the compact block (at most 512 kB per thread)
     cdef Py_ssize_t capacity = min(n_max * K, 1 << 16)
-    cdef Py_ssize_t width = 6 * K + 8 + n_max
+    cdef Py_ssize_t width = 6 * K + 8 + 2 * n_max
     scratch_arr = np.empty((workers, width + capacity))
     cdef double[:, ::1] scratch = scratch_arr
-    int_arr = np.zeros((workers, 3 * K + n_max), dtype=np.int32)
+    int_arr = np.zeros((workers, 3 * K), dtype=np.int32)
     cdef idx_t[:, ::1] int_scratch = int_arr
     beta_max_arr = np.asarray(exp_elog_beta_t).max(axis=1) if V > 0 else np.zeros(1)
     cdef const double[::1] beta_max = beta_max_arr
@@ -905,7 +1021,7 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
         per_thread[tid].topics = <int*>&int_scratch[tid, K]
         per_thread[tid].pending = <int*>&int_scratch[tid, 2 * K]
         per_thread[tid].n_pending = 0
-        per_thread[tid].rows = &int_scratch[tid, 3 * K]
+        per_thread[tid].bmax = &scratch[tid, 6 * K + 8 + n_max]
     for b0 in range(0, D, block):
         b1 = min(D, b0 + block)
         with nogil, parallel(num_threads=workers):
@@ -953,7 +1069,6 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
     cdef long long[::1] col_ptr = col_ptr_arr, order = order_arr, doc_of = doc_of_arr
     cdef double[::1] ratio = ratio_arr
     cdef double[:, ::1] row = row_arr
-    cdef double r
     with nogil:
         # cts / phinorm per entry, with the final exp(E[log theta]) (parallel over documents)
         for d in prange(D, num_threads=workers, schedule="dynamic", chunksize=16):
@@ -979,8 +1094,6 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
                     row[tid, k] = 0.0
                 for p in range(start, col_ptr[w]):
                     j = order[p]
-                    r = ratio[j]
-                    for k in range(K):
-                        row[tid, k] += r * exp_elog_theta[doc_of[j], k]
+                    ldax_axpy(ratio[j], &exp_elog_theta[doc_of[j], 0], &row[tid, 0], K)
                 for k in range(K):
                     sstats_t[w, k] += row[tid, k] * ebt[w, k]

@@ -353,9 +353,8 @@ def _distributed_estep(model: LdaModel, blocks: Any, fraction: float | None,
     """
     context = blocks.context
     # the same draw as the local model's chunk seed, so one block reproduces it
-    update_seed = int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
-    sample_seed = (int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
-                   if fraction is not None else 0)
+    update_seed = model._draw_seed()
+    sample_seed = model._draw_seed() if fraction is not None else 0
     table = context.broadcast(model._exp_elog_beta_t)
     try:
         partial = functools.partial(
@@ -452,7 +451,7 @@ def transform(model: LdaModel, frame: Any, column: str = "features",
         raise ValueError(f"the DataFrame already has a column {output_column!r}")
     block_size = _positive_int("block_size", block_size)
     table = frame.sparkSession.sparkContext.broadcast(model._exp_elog_beta_t)
-    seed = int(model.random_state.randint(0, 2 ** 63, dtype=np.int64))
+    seed = model._draw_seed()
     rows = frame.rdd.mapPartitionsWithIndex(functools.partial(
         _infer_partition, column=column, num_terms=model.num_terms, exp_elog_beta_t=table,
         alpha=np.ascontiguousarray(model.alpha), iterations=model.iterations,

@@ -52,6 +52,22 @@ def test_initial_gamma_is_gamma_100_over_100_and_seeded():
     np.testing.assert_array_equal(_estep.init_gamma(4000, 25, 42, workers=2), a)
 
 
+def test_generator_draws_normals_and_gammas_of_the_right_law():
+    """The ziggurat normals behind the Gamma draws: the right law in the body (KS), in the
+    tail past the base layer's r = 3.654 (where a separate sampler takes over), and the
+    Gamma(100, 1/100) draws built on them."""
+    from scipy import stats
+    z = _estep.std_normal_array(1_000_000, 11)
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    for cut in (3.6541528853610088, 4.2):
+        expected = 2 * stats.norm.sf(cut) * z.size
+        # Poisson count: within 5 standard deviations of its mean
+        assert abs((np.abs(z) > cut).sum() - expected) < 5 * np.sqrt(expected)
+    assert abs(np.mean(z > 0) - 0.5) < 2e-3
+    g = _estep.init_gamma(10_000, 50, 5).ravel()
+    assert stats.kstest(g, stats.gamma(100, scale=0.01).cdf).pvalue > 1e-3
+
+
 def test_exp_digamma_of_the_estep_matches_scipy():
     """The E-step's exp(psi(x)) (vectorised on AVX2 CPUs, libm elsewhere)."""
     x = np.concatenate([np.logspace(-3, 4, 20001), np.linspace(0.01, 12.0, 20003)])

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 from gensim.models import LdaModel as GensimLda
 
 from _lda_helpers import GensimDraws, id2word_for, random_corpus, rel_err
-from ldax import LdaModel
+from ldax import LdaModel, _estep
 
 V, K = 40, 4
 CORPUS = random_corpus(120, V)
@@ -114,7 +114,9 @@ def test_shuffle_visits_in_random_order_and_keeps_the_corpus():
 def test_reference_schedule_starts_at_hoffmans_draw(tmp_path):
     """rho_schedule='reference': lambda_0 is the Gamma(100, 1/100) draw (Hoffman's code,
     scikit-learn); gensim's schedule keeps gensim's start, eta + the draw."""
-    draw = np.random.RandomState(4).gamma(100., 1. / 100., (K, V))
+    # the kernel's Gamma(100, 1/100) generator, seeded by the first draw of random_state
+    seed = int(np.random.RandomState(4).randint(0, 2 ** 63, dtype=np.int64))
+    draw = _estep.init_gamma(V, K, seed).T
     reference = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=4, eta=2.0,
                          rho_schedule="reference")
     gensim_like = LdaModel(num_topics=K, id2word=id2word_for(V), random_state=4, eta=2.0)
