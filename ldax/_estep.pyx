@@ -1086,7 +1086,7 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
         # col_ptr[w] now points at the end of bucket w; bucket w starts at col_ptr[w - 1]
         with parallel(num_threads=workers):
             tid = threadid()
-            for w in prange(V, schedule="static"):
+            for w in prange(V, schedule="dynamic", chunksize=32):
                 start = col_ptr[w - 1] if w > 0 else 0
                 if start == col_ptr[w]:
                     continue
