@@ -307,11 +307,13 @@ def std_normal_array(Py_ssize_t n, uint64_t seed):
     return out
 
 
-def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int workers=1):
+def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int workers=1,
+               Py_ssize_t first_doc=0):
     """The E-step's initial gamma: Gamma(100, 1/100) draws, one seeded stream per document.
 
     Document ``d`` of a chunk draws from a SplitMix64 stream seeded by
     ``(seed, d)``, so the result depends on neither thread count nor schedule.
+    Row ``i`` of the result is document ``first_doc + i`` (a slice of a chunk).
 
     Returns
     -------
@@ -320,11 +322,11 @@ def init_gamma(Py_ssize_t n_docs, Py_ssize_t num_topics, uint64_t seed, int work
     out = np.empty((n_docs, num_topics))
     cdef double[:, ::1] gamma = out
     cdef Py_ssize_t d
-    if workers < 1:
-        raise ValueError("init_gamma: workers must be >= 1")
+    if workers < 1 or first_doc < 0:
+        raise ValueError("init_gamma: workers must be >= 1 and first_doc >= 0")
     with nogil:
         for d in prange(n_docs, num_threads=workers, schedule="static"):
-            _init_doc(&gamma[d, 0], num_topics, seed, d)
+            _init_doc(&gamma[d, 0], num_topics, seed, first_doc + d)
     return out
 
 
@@ -645,6 +647,9 @@ cdef inline bint _update_exp_elog_theta(const double* gammad, const double* last
 cdef double SETTLED = 2.0 ** -56
 # Documents per block of the E-step (see e_step).
 cdef Py_ssize_t DOC_BLOCK = 512
+#: Documents per block of :func:`e_step` (a caller slicing a chunk at multiples of it
+#: gets bit for bit the statistics of one call on the whole chunk).
+DOC_BLOCK_SIZE = DOC_BLOCK
 cdef double SET_ASIDE = 2.0 ** -60
 
 
@@ -1062,11 +1067,13 @@ cdef void _collect_sstats(const idx_t[::1] indptr, const idx_t[::1] indices,
     cdef Py_ssize_t D = exp_elog_theta.shape[0], K = ebt.shape[1], V = ebt.shape[0]
     cdef Py_ssize_t nnz = indices.shape[0], d, j, p, w, k, tid, start
     col_ptr_arr = np.zeros(V + 1, dtype=np.int64)
-    order_arr = np.empty(nnz, dtype=np.int64)
-    doc_of_arr = np.empty(nnz, dtype=np.int64)
+    # entry numbers fit int32 (the CSR's own index type): half the memory of int64
+    order_arr = np.empty(nnz, dtype=np.int32)
+    doc_of_arr = np.empty(nnz, dtype=np.int32)
     ratio_arr = np.empty(nnz)
     row_arr = np.empty((workers, K))
-    cdef long long[::1] col_ptr = col_ptr_arr, order = order_arr, doc_of = doc_of_arr
+    cdef long long[::1] col_ptr = col_ptr_arr
+    cdef idx_t[::1] order = order_arr, doc_of = doc_of_arr
     cdef double[::1] ratio = ratio_arr
     cdef double[:, ::1] row = row_arr
     with nogil:

@@ -165,11 +165,52 @@ def csr_from_bow(docs: list, num_terms: int, where: str = "corpus") -> sp.csr_ma
         shape=(len(docs), num_terms), copy=False)
 
 
-def iter_chunks(corpus: Any, chunksize: int, num_terms: int) -> Iterator[sp.csr_matrix]:
+class BowChunk:
+    """A chunk of bag-of-words documents, converted to CSR on demand: whole, or slice
+    by slice after a validating pass, so that only one slice's CSR is ever held.
+
+    Parameters
+    ----------
+    docs : list
+        The documents.
+    num_terms : int
+        Vocabulary size.
+    first_doc : int
+        Number of the chunk's first document in the corpus (for error messages).
+    """
+
+    def __init__(self, docs: list, num_terms: int, first_doc: int):
+        self.docs, self.num_terms, self.first_doc = docs, num_terms, first_doc
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def _convert(self, start: int, stop: int) -> sp.csr_matrix:
+        return csr_from_bow(self.docs[start:stop], self.num_terms,
+                            where=f"document {self.first_doc + start}..{self.first_doc + stop - 1}")
+
+    def csr(self) -> sp.csr_matrix:
+        """The whole chunk as one validated CSR matrix."""
+        return self._convert(0, len(self.docs))
+
+    def validate(self, step: int) -> None:
+        """Raise what :meth:`csr` would raise, holding at most ``step`` documents' CSR."""
+        for _ in self.slices(step):
+            pass
+
+    def slices(self, step: int) -> Iterator[sp.csr_matrix]:
+        """Validated CSR slices of ``step`` documents, in order."""
+        for start in range(0, len(self.docs), step):
+            yield self._convert(start, min(len(self.docs), start + step))
+
+
+def iter_chunks(corpus: Any, chunksize: int, num_terms: int,
+                lazy: bool = False) -> Iterator[sp.csr_matrix | BowChunk]:
     """Stream ``corpus`` as validated CSR chunks of at most ``chunksize`` documents.
 
     A bag-of-words iterable is read lazily, one chunk in memory at a time; a
-    sparse matrix is validated once and sliced.
+    sparse matrix is validated once and sliced.  With ``lazy``, chunks of a
+    bag-of-words iterable come as :class:`BowChunk` (converted by the caller).
     """
     if chunksize < 1:
         raise ValueError(f"chunksize must be >= 1, got {chunksize}")
@@ -188,10 +229,12 @@ def iter_chunks(corpus: Any, chunksize: int, num_terms: int) -> Iterator[sp.csr_
                             f"documents (use gensim's Dictionary.doc2bow)")
         buffer.append(doc)
         if len(buffer) == chunksize:
-            yield csr_from_bow(buffer, num_terms, where=f"document {doc_no - chunksize + 1}..{doc_no}")
+            chunk = BowChunk(buffer, num_terms, doc_no - chunksize + 1)
+            yield chunk if lazy else chunk.csr()
             buffer = []
     if buffer:
-        yield csr_from_bow(buffer, num_terms)
+        chunk = BowChunk(buffer, num_terms, doc_no - len(buffer) + 1)
+        yield chunk if lazy else chunk.csr()
 
 
 def as_chunk(docs: Any, num_terms: int) -> sp.csr_matrix:

@@ -34,7 +34,7 @@ import math
 import numbers
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,8 @@ import scipy.sparse as sp
 from scipy.special import gammaln, polygamma, psi
 
 from . import _estep
-from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
-                     is_single_bow, iter_chunks, num_terms_from_id2word,
-                     require_restartable)
+from .corpus import (BowChunk, as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
+                     is_single_bow, iter_chunks, num_terms_from_id2word, require_restartable)
 from .io import ModelFileError, load_model, require_arrays, save_model
 
 logger = logging.getLogger(__name__)
@@ -238,6 +237,10 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def _chunk_len(chunk: sp.csr_matrix | BowChunk) -> int:
+    return len(chunk) if isinstance(chunk, BowChunk) else chunk.shape[0]
 
 
 def _csr_arrays(chunk: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -519,13 +522,19 @@ class LdaModel:
     # ------------------------------------------------------------ E-step
     def _e_step(self, chunk: sp.csr_matrix, *, collect_sstats: bool, want_bound: bool = False,
                 initial_gamma: np.ndarray | None = None, iterations: int | None = None,
-                gamma_threshold: float | None = None, sstats_into: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+                gamma_threshold: float | None = None, sstats_into: np.ndarray | None = None,
+                keep_gamma: bool = True
+                ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         """Run the kernel on a validated chunk: (gamma, sstats_t or None, per-document bound or None).
 
         With ``collect_sstats`` the chunk's statistics are added to ``sstats_into``
         (a ``V x K`` array, e.g. an LdaState's ``sstats_t``) or to new zeros.
+        ``keep_gamma=False`` (statistics only) returns gamma None and runs the kernel
+        on slices of the chunk, so only a slice's gamma is ever held (peak memory),
+        with the same statistics bit for bit.
         """
+        if not keep_gamma and initial_gamma is None and collect_sstats and not want_bound:
+            return None, self._sstats_by_slices(chunk, iterations, gamma_threshold, sstats_into), None
         n_docs = chunk.shape[0]
         if initial_gamma is None:
             gamma = self._initial_gamma(n_docs)
@@ -556,14 +565,46 @@ class LdaModel:
                      self.iterations if iterations is None else iterations)
         return gamma, sstats_t, doc_bound
 
+    def _sstats_by_slices(self, chunk: sp.csr_matrix | BowChunk, iterations: int | None,
+                          gamma_threshold: float | None, sstats_into: np.ndarray | None
+                          ) -> np.ndarray:
+        """The chunk's statistics from kernel calls on slices of ``DOC_BLOCK_SIZE`` documents.
+
+        The kernel itself works in such blocks and each document draws its initial gamma
+        from (chunk seed, its index in the chunk), so this equals one call on the chunk.
+        A :class:`BowChunk` is converted slice by slice (validate it first).
+        """
+        sstats_t = np.zeros_like(self._exp_elog_beta_t) if sstats_into is None else sstats_into
+        draw = self._gamma_source(_chunk_len(chunk))
+        step, alpha = _estep.DOC_BLOCK_SIZE, np.ascontiguousarray(self.alpha)
+        slices = (chunk.slices(step) if isinstance(chunk, BowChunk) else
+                  (chunk[i:i + step] for i in range(0, chunk.shape[0], step)))
+        start = 0
+        for piece in slices:
+            gamma = draw(start, start + piece.shape[0])
+            _estep.e_step(
+                *_csr_arrays(piece), self._exp_elog_beta_t, alpha, gamma,
+                self.iterations if iterations is None else iterations,
+                self.gamma_threshold if gamma_threshold is None else gamma_threshold,
+                workers=self.workers, eps=self.eps, sstats_t=sstats_t)
+            start += piece.shape[0]
+        return sstats_t
+
     def _initial_gamma(self, n_docs: int) -> np.ndarray:
-        """Gamma(100, 1/100) starting points of a chunk's E-step, ``(n_docs, K)``.
+        """Gamma(100, 1/100) starting points of a chunk's E-step, ``(n_docs, K)``."""
+        return self._gamma_source(n_docs)(0, n_docs)
+
+    def _gamma_source(self, n_docs: int) -> Callable[[int, int], np.ndarray]:
+        """The starting gammas of a chunk of ``n_docs`` documents, as a function of a row
+        range ``(start, stop)``, so that a chunk can be run slice by slice.
 
         One seed per chunk is drawn from the model's RandomState, and document
         ``d`` draws from its own stream seeded by (seed, d), so the values do not
-        depend on the number of threads.
+        depend on the number of threads or on the slicing.
         """
-        return _estep.init_gamma(n_docs, self.num_topics, self._draw_seed(), self.workers)
+        seed = self._draw_seed()
+        return lambda start, stop: _estep.init_gamma(stop - start, self.num_topics, seed,
+                                                     self.workers, start)
 
     def _draw_seed(self) -> int:
         """A seed for the kernel's generator, drawn from the model's RandomState."""
@@ -637,28 +678,36 @@ class LdaModel:
             self.num_updates += numdocs
         self.num_steps += 1
 
-    def _online_step(self, chunk: sp.csr_matrix, rho: float, extra_pass: bool) -> np.ndarray | None:
+    def _online_step(self, chunk: sp.csr_matrix | BowChunk, rho: float, extra_pass: bool
+                     ) -> tuple[bool, np.ndarray | None]:
         """E-step and M-step of one chunk (``update_every=1``) with the chunk's statistics
         added straight into the state: exactly ``do_mstep(rho, <E-step of chunk>)``, blend's
         in-place order of operations included, without a ``V x K`` array for the chunk.
 
-        Returns the chunk's gamma, or None when blend's in-place form does not apply
-        (then nothing was done and the caller takes the general path).
+        Returns (done, gamma): done is False when blend's in-place form does not apply
+        (then nothing was done and the caller takes the general path); gamma is the
+        chunk's when alpha is optimised (its update needs it), else None (never held whole).
         """
-        state, n = self.state, chunk.shape[0]
+        state, n = self.state, _chunk_len(chunk)
         keep = 1.0 - rho  # blend's own scale is 1: the target size is the state's numdocs
         add = rho * (1.0 if n == 0 or state.numdocs == n else state.numdocs / n)
         if add == 0.0 or not math.isfinite(keep / add):
-            return None
+            return False, None
+        if isinstance(chunk, BowChunk):  # any bad document must surface before the state changes
+            if self.optimize_alpha:
+                chunk = chunk.csr()
+            else:
+                chunk.validate(_estep.DOC_BLOCK_SIZE)
         if add != rho:
             logger.info("merging changes from %i documents into a model of %i documents",
                         n, state.numdocs)
         # the E-step reads expElogbeta, a separate array: scaling the state first is safe
         state.sstats_t *= keep / add
-        gamma, _, _ = self._e_step(chunk, collect_sstats=True, sstats_into=state.sstats_t)
+        gamma, _, _ = self._e_step(chunk, collect_sstats=True, sstats_into=state.sstats_t,
+                                   keep_gamma=self.optimize_alpha)
         state.sstats_t *= add
         self._after_blend(rho, n, extra_pass)
-        return gamma
+        return True, gamma
 
     def _rho(self, offset: float, decay: float, pass_: int, chunksize: int) -> float:
         if self.rho_schedule == "reference":
@@ -666,10 +715,10 @@ class LdaModel:
         return (offset + pass_ + self.num_updates / chunksize) ** -decay
 
     # ------------------------------------------------------------ training
-    def _training_chunks(self, corpus: Any, chunksize: int) -> Iterator[sp.csr_matrix]:
+    def _training_chunks(self, corpus: Any, chunksize: int) -> Iterator[sp.csr_matrix | BowChunk]:
         """The corpus as validated chunks, in a random order when ``shuffle`` is on."""
         if not self.shuffle:
-            return iter_chunks(corpus, chunksize, self.num_terms)
+            return iter_chunks(corpus, chunksize, self.num_terms, lazy=True)
         if sp.issparse(corpus) or isinstance(corpus, np.ndarray):
             matrix = next(iter_chunks(corpus, max(1, corpus.shape[0]), self.num_terms), None)
             if matrix is None:
@@ -678,7 +727,7 @@ class LdaModel:
             return (matrix[order[i:i + chunksize]] for i in range(0, len(order), chunksize))
         if isinstance(corpus, (list, tuple)):
             order = self.random_state.permutation(len(corpus))
-            return iter_chunks((corpus[i] for i in order), chunksize, self.num_terms)
+            return iter_chunks((corpus[i] for i in order), chunksize, self.num_terms, lazy=True)
         raise TypeError("shuffle=True needs an in-memory corpus (list, tuple or sparse matrix); "
                         "shuffle a streamed corpus on disk beforehand")
 
@@ -763,21 +812,23 @@ class LdaModel:
             dirty = False
             seen = 0
             for chunk_no, chunk in enumerate(self._training_chunks(corpus, chunksize)):
-                seen += chunk.shape[0]
+                seen += _chunk_len(chunk)
                 if lencorpus is None:
-                    self.state.numdocs += chunk.shape[0]
+                    self.state.numdocs += _chunk_len(chunk)
                 evaluate = bool(eval_every) and (seen == lencorpus or (chunk_no + 1) % eval_every == 0)
                 if update_every == 1 and not evaluate and not dirty:
                     # the common online case, without a V x K array for the chunk's statistics
                     rho = self._rho(offset, decay, pass_, chunksize)
-                    gamma = self._online_step(chunk, rho, pass_ > 0)
-                    if gamma is not None:
+                    done, gamma = self._online_step(chunk, rho, pass_ > 0)
+                    if done:
                         logger.info("PROGRESS: pass %i, at document #%i/%s", pass_, seen,
                                     lencorpus or "?")
                         if self.optimize_alpha:
                             self.update_alpha(gamma, rho)
                         del gamma, chunk
                         continue
+                if isinstance(chunk, BowChunk):
+                    chunk = chunk.csr()
                 if other is None:
                     other = LdaState(self.eta, (self.num_topics, self.num_terms))
                 gamma, _, doc_bound = self._e_step(chunk, collect_sstats=True, want_bound=evaluate,

@@ -491,7 +491,7 @@ class SparkLDA:
     fixed-point steps or a mean change below 1e-3, where MLlib has only the
     threshold; empty documents count in the minibatch size (MLlib drops them
     before scaling); the random initial lambda is Gamma(100, 1/100) as in
-    MLlib, from numpy's generator.
+    MLlib, from ldax's own generator (the local LdaModel's draw).
 
     Examples
     --------

@@ -31,8 +31,9 @@ class GensimDraws(LdaModel):
     step for step (the per-document fixed point depends on the start).
     """
 
-    def _initial_gamma(self, n_docs: int) -> np.ndarray:
-        return self.random_state.gamma(100., 1. / 100., (n_docs, self.num_topics))
+    def _gamma_source(self, n_docs: int):
+        draws = self.random_state.gamma(100., 1. / 100., (n_docs, self.num_topics))
+        return lambda start, stop: draws[start:stop]
 
 
 def rel_err(a: np.ndarray, b: np.ndarray) -> float:

@@ -138,3 +138,28 @@ def test_corpus_without_id2word_infers_vocabulary():
     model = LdaModel(CORPUS, num_topics=K, random_state=0)
     assert model.num_terms == max(i for doc in CORPUS for i, _ in doc) + 1
     assert model.id2word[0] == "0"
+
+
+def test_bad_document_late_in_a_chunk_leaves_the_model_unchanged():
+    """Training converts a chunk slice by slice, but validates all of it first: a bad
+    document in the chunk's last slice raises before the topics change."""
+    corpus = random_corpus(1300, 30, seed=3)
+    model = LdaModel(corpus[:200], num_topics=3, id2word=id2word_for(30), random_state=0,
+                     chunksize=1300)
+    before = model.state.sstats.copy()
+    bad = corpus[:1200] + [[(0, 1.0), (30, 2.0)]] + corpus[1200:]
+    with pytest.raises(ValueError, match=r"document 1024\.\.1299: word id 30"):
+        model.update(bad)
+    np.testing.assert_array_equal(model.state.sstats, before)
+
+
+def test_sliced_statistics_equal_one_kernel_call():
+    """The training path's slice-by-slice E-step gives the whole chunk's statistics bit for bit."""
+    corpus = random_corpus(1300, 30, seed=4)  # three slices of the kernel's 512-document blocks
+    chunk = sp.csr_matrix(([c for d in corpus for _, c in d], [w for d in corpus for w, _ in d],
+                           np.cumsum([0] + [len(d) for d in corpus])), shape=(1300, 30))
+    whole, sliced = (LdaModel(num_topics=4, id2word=id2word_for(30), random_state=5, workers=2)
+                     for _ in range(2))
+    _, expected, _ = whole._e_step(chunk, collect_sstats=True)
+    _, got, _ = sliced._e_step(chunk, collect_sstats=True, keep_gamma=False)
+    np.testing.assert_array_equal(got, expected)
