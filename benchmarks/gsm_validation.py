@@ -56,6 +56,7 @@ def run(num_topics: int, seed: int, settings: dict) -> dict:
             "ppl_valid": model.perplexity(valid), "npmi_valid": float(per_topic.mean()),
             "npmi_q10": float(np.quantile(per_topic, 0.1)), "npmi_train_ref": npmi_train_ref,
             "diversity": topic_diversity(topics, 25), "train_s": train_s,
+            "s_per_epoch": float(np.median([h["seconds"] for h in model.history])),
             "all_finite": bool(np.all(np.isfinite(losses)) and np.all(np.isfinite(model.params.flat))),
             "final_kl": model.history[-1]["train_kl"],
             "per_topic_npmi": [round(float(v), 4) for v in per_topic],
@@ -76,7 +77,8 @@ def main() -> None:
         with open(OUT, "a") as f:
             f.write(json.dumps(row) + "\n")
         print(f"{args.tag} K={args.topics} seed {seed}: ppl {row['ppl_valid']:.1f} NPMI {row['npmi_valid']:.4f} "
-              f"q10 {row['npmi_q10']:.3f} NPMI(train ref) {row['npmi_train_ref']:.4f} div {row['diversity']:.3f} {row['train_s']:.0f}s", flush=True)
+              f"q10 {row['npmi_q10']:.3f} NPMI(train ref) {row['npmi_train_ref']:.4f} div {row['diversity']:.3f} "
+              f"{row['s_per_epoch']:.3f} s/epoch {row['train_s']:.0f}s", flush=True)
 
 
 if __name__ == "__main__":

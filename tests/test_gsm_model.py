@@ -3,7 +3,7 @@ falls with training, seeded runs reproduce, odd but valid input stays finite."""
 import numpy as np
 import pytest
 
-from ldax.gsm import GSM, LOG_SIGMA_BOUND, MU_BOUND, encoder_input
+from ldax.gsm import GSM, LOG_SIGMA_BOUND, MU_BOUND, default_learning_rate, encoder_input
 
 NUM_TERMS, NUM_TOPICS = 60, 4
 VOCAB = {i: f"w{i}" for i in range(NUM_TERMS)}
@@ -123,6 +123,16 @@ def test_learning_rate_falls_linearly_to_its_minimum():
     start = small_model(docs, epochs=0).params.flat
     falling = small_model(docs, epochs=3, min_learning_rate=0.0)
     assert 0 < np.abs(falling.params.flat - start).sum() < np.abs(constant.params.flat - start).sum()
+
+
+def test_default_learning_rate_depends_on_k():
+    # 3e-3 up to K = 50 (unchanged there), 2e-3 from K = 200, falling in log2 K between
+    assert default_learning_rate(1) == default_learning_rate(50) == 3e-3
+    assert default_learning_rate(200) == pytest.approx(2e-3) and default_learning_rate(1000) == 2e-3
+    assert default_learning_rate(100) == pytest.approx(2.5e-3)
+    assert GSM(num_topics=200, id2word=VOCAB).learning_rate == pytest.approx(2e-3)
+    assert GSM(num_topics=NUM_TOPICS, id2word=VOCAB).learning_rate == 3e-3
+    assert GSM(num_topics=200, id2word=VOCAB, learning_rate=5e-3).learning_rate == 5e-3
 
 
 def test_kl_warmup_ramps_the_weight_then_holds_it():
