@@ -60,6 +60,7 @@ def run(num_topics: int, seed: int, settings: dict) -> dict:
             "all_finite": bool(np.all(np.isfinite(losses)) and np.all(np.isfinite(model.params.flat))),
             "final_kl": model.history[-1]["train_kl"],
             "per_topic_npmi": [round(float(v), 4) for v in per_topic],
+            "top10": top_word_ids(topics, 10).tolist(),
             "topic_usage": [round(float(v), 5) for v in model.inference(valid)[0].mean(axis=0)]}
 
 

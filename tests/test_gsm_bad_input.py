@@ -37,6 +37,15 @@ def make(**kwargs):
     (dict(threads=0), ValueError, "threads"),
     (dict(id2word=None), ValueError, "corpus or id2word"),
     (dict(id2word={}), ValueError, "empty"),
+    (dict(topic_dropout=1.0), ValueError, r"topic_dropout must be in \[0, 1\)"),
+    (dict(topic_dropout=-0.1), ValueError, "topic_dropout"),
+    (dict(topic_dropout=math.nan), ValueError, "topic_dropout"),
+    (dict(topic_dropout="0.2"), TypeError, "topic_dropout must be a number"),
+    (dict(hidden_dropout=1.5), ValueError, "hidden_dropout"),
+    (dict(hidden_dropout=True), TypeError, "hidden_dropout"),
+    (dict(decoder_norm="batch"), ValueError, "decoder_norm must be one of"),
+    (dict(warmup_epochs=-1), ValueError, "warmup_epochs must be >= 0"),
+    (dict(warmup_epochs=1.5), TypeError, "warmup_epochs must be an integer"),
 ])
 def test_bad_hyperparameters(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -7,12 +7,12 @@ from ldax.gsm import ACTIVATIONS, ENCODER_INPUTS, GSM
 NUM_TERMS, NUM_TOPICS, NUM_DOCS = 25, 4, 6
 
 
-def _model_and_batch(activation, encoder_input, hidden_sizes, seed=0):
+def _model_and_batch(activation, encoder_input, hidden_sizes, seed=0, **options):
     rng = np.random.default_rng(seed)
     model = GSM(num_topics=NUM_TOPICS, id2word={i: f"w{i}" for i in range(NUM_TERMS)},
                 hidden_sizes=hidden_sizes, activation=activation, encoder_input=encoder_input,
                 embedding_size=3, kl_weight=0.7, prior_mean=0.3, prior_variance=2.0,
-                dtype=np.float64, random_state=seed)
+                dtype=np.float64, random_state=seed, **options)
     # move away from the initial zeros (log-sigma head, biases) so every term is exercised
     model.params.flat += rng.normal(0.0, 0.2, model.params.flat.shape)
     docs = [[(int(v), float(rng.integers(1, 6))) for v in rng.choice(NUM_TERMS, 7, replace=False)]
@@ -22,15 +22,15 @@ def _model_and_batch(activation, encoder_input, hidden_sizes, seed=0):
     return model, x, eps
 
 
-def _numeric_gradient(model, x, eps, step=1e-6):
+def _numeric_gradient(model, x, eps, step=1e-6, **masks):
     flat = model.params.flat
     grad = np.empty_like(flat)
     for i in range(flat.size):
         saved = flat[i]
         flat[i] = saved + step
-        plus = model._net.loss_and_grad(x, eps)[0]
+        plus = model._net.loss_and_grad(x, eps, **masks)[0]
         flat[i] = saved - step
-        minus = model._net.loss_and_grad(x, eps)[0]
+        minus = model._net.loss_and_grad(x, eps, **masks)[0]
         flat[i] = saved
         grad[i] = (plus - minus) / (2 * step)
     return grad
@@ -45,8 +45,12 @@ def _numeric_gradient(model, x, eps, step=1e-6):
 ])
 def test_every_parameter_matches_finite_differences(activation, encoder_input, hidden_sizes):
     model, x, eps = _model_and_batch(activation, encoder_input, hidden_sizes)
-    model._net.loss_and_grad(x, eps, model._grads)
-    numeric = _numeric_gradient(model, x, eps)
+    _check_all_gradients(model, x, eps)
+
+
+def _check_all_gradients(model, x, eps, **masks):
+    model._net.loss_and_grad(x, eps, model._grads, **masks)
+    numeric = _numeric_gradient(model, x, eps, **masks)
     checked = set()
     for name, analytic in model._grads.views.items():
         start = analytic.ctypes.data - model._grads.flat.ctypes.data
@@ -58,6 +62,29 @@ def test_every_parameter_matches_finite_differences(activation, encoder_input, h
         assert np.abs(expected).max() > 0 or name.startswith("encoder_b"), f"{name} untested (zero gradient)"
         checked.add(name)
     assert checked == {n for n, _ in model._layout()}
+
+
+@pytest.mark.parametrize("activation,hidden_sizes", [("relu", (6, 5)), ("tanh", (5,)), ("relu", ())])
+def test_gradients_with_dropout_masks(activation, hidden_sizes):
+    """Hidden-unit dropout (inverted, scaled masks) and topic dropout (theta renormalised
+    over the kept topics), with the masks held fixed as training draws them."""
+    model, x, eps = _model_and_batch(activation, "log1p", hidden_sizes)
+    model.hidden_dropout, model.topic_dropout = 0.4, 0.5
+    rng = np.random.default_rng(3)
+    model._rng = rng
+    hidden_masks, topic_keep = model._dropout_masks(x.shape[0])
+    assert (hidden_masks is None) == (not hidden_sizes) or len(hidden_masks) == len(hidden_sizes)
+    assert topic_keep.any(axis=1).all() and not topic_keep.all()
+    _check_all_gradients(model, x, eps, hidden_masks=hidden_masks or None, topic_keep=topic_keep)
+
+
+@pytest.mark.parametrize("background", ["none", "learned"])
+def test_gradients_with_standardised_decoder_logits(background):
+    """decoder_norm="standardize": each word's logits standardised across topics, times a learned gain."""
+    model, x, eps = _model_and_batch("relu", "log1p", (5,), decoder_norm="standardize",
+                                     background=background)
+    assert "decoder_gain" in model.params.views
+    _check_all_gradients(model, x, eps)
 
 
 def test_all_activations_and_inputs_are_covered():
