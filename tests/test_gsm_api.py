@@ -119,7 +119,7 @@ def test_fit_alias_history_and_epoch_logging(corpus, dictionary, caplog):
 
 def test_save_load_round_trip_and_resume(tmp_path, corpus, dictionary):
     settings = dict(num_topics=3, id2word=dictionary, hidden_sizes=(8, 6), activation="tanh",
-                    epochs=4, random_state=3, prior_mean=0.2, kl_weight=0.5)
+                    epochs=4, random_state=3, prior_mean=0.2, kl_weight=0.5, topic_dropout=0.3)
     model = GSM(corpus, **settings)
     path = tmp_path / "gsm.model"
     model.save(path)
@@ -131,6 +131,7 @@ def test_save_load_round_trip_and_resume(tmp_path, corpus, dictionary):
     assert loaded.history == model.history
     assert loaded.show_topic(0) == model.show_topic(0)
     assert (loaded.activation, loaded.kl_weight, loaded.prior_mean) == ("tanh", 0.5, 0.2)
+    assert loaded.topic_dropout == 0.3
     # training on after loading is the same as never having stopped
     model.update(corpus, epochs=2)
     loaded.update(corpus, epochs=2)

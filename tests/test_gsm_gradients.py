@@ -65,26 +65,17 @@ def _check_all_gradients(model, x, eps, **masks):
 
 
 @pytest.mark.parametrize("activation,hidden_sizes", [("relu", (6, 5)), ("tanh", (5,)), ("relu", ())])
-def test_gradients_with_dropout_masks(activation, hidden_sizes):
-    """Hidden-unit dropout (inverted, scaled masks) and topic dropout (theta renormalised
-    over the kept topics), with the masks held fixed as training draws them."""
-    model, x, eps = _model_and_batch(activation, "log1p", hidden_sizes)
-    model.hidden_dropout, model.topic_dropout = 0.4, 0.5
-    rng = np.random.default_rng(3)
-    model._rng = rng
-    hidden_masks, topic_keep = model._dropout_masks(x.shape[0])
-    assert (hidden_masks is None) == (not hidden_sizes) or len(hidden_masks) == len(hidden_sizes)
-    assert topic_keep.any(axis=1).all() and not topic_keep.all()
-    _check_all_gradients(model, x, eps, hidden_masks=hidden_masks or None, topic_keep=topic_keep)
-
-
-@pytest.mark.parametrize("background", ["none", "learned"])
-def test_gradients_with_standardised_decoder_logits(background):
-    """decoder_norm="standardize": each word's logits standardised across topics, times a learned gain."""
-    model, x, eps = _model_and_batch("relu", "log1p", (5,), decoder_norm="standardize",
-                                     background=background)
-    assert "decoder_gain" in model.params.views
-    _check_all_gradients(model, x, eps)
+def test_gradients_with_topic_dropout(activation, hidden_sizes):
+    """Topic dropout (theta renormalised over each document's kept topics), with the mask
+    held fixed as training draws it."""
+    model, x, eps = _model_and_batch(activation, "log1p", hidden_sizes, topic_dropout=0.5)
+    keep = model._topic_keep(x.shape[0])
+    assert keep.shape == eps.shape and keep.any(axis=1).all() and not keep.all()
+    _check_all_gradients(model, x, eps, topic_keep=keep)
+    # a dropped topic gets exactly zero weight, and the kept ones sum to 1
+    theta = model._net.theta(eps, keep)
+    assert np.all(theta[~keep] == 0)
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0)
 
 
 def test_all_activations_and_inputs_are_covered():

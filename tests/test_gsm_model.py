@@ -3,7 +3,8 @@ falls with training, seeded runs reproduce, odd but valid input stays finite."""
 import numpy as np
 import pytest
 
-from ldax.gsm import GSM, LOG_SIGMA_BOUND, MU_BOUND, default_learning_rate, encoder_input
+from ldax.gsm import (GSM, LOG_SIGMA_BOUND, MU_BOUND, default_learning_rate, default_topic_dropout,
+                      encoder_input)
 
 NUM_TERMS, NUM_TOPICS = 60, 4
 VOCAB = {i: f"w{i}" for i in range(NUM_TERMS)}
@@ -133,6 +134,28 @@ def test_default_learning_rate_depends_on_k():
     assert GSM(num_topics=200, id2word=VOCAB).learning_rate == pytest.approx(2e-3)
     assert GSM(num_topics=NUM_TOPICS, id2word=VOCAB).learning_rate == 3e-3
     assert GSM(num_topics=200, id2word=VOCAB, learning_rate=5e-3).learning_rate == 5e-3
+
+
+def test_default_topic_dropout_depends_on_k():
+    # none up to K = 50 (those runs are unchanged), 0.2 from K = 200, rising in log2 K between
+    assert default_topic_dropout(1) == default_topic_dropout(50) == 0.0
+    assert default_topic_dropout(200) == pytest.approx(0.2) and default_topic_dropout(1000) == 0.2
+    assert default_topic_dropout(100) == pytest.approx(0.1)
+    assert GSM(num_topics=200, id2word=VOCAB).topic_dropout == pytest.approx(0.2)
+    assert GSM(num_topics=NUM_TOPICS, id2word=VOCAB).topic_dropout == 0.0
+    assert GSM(num_topics=200, id2word=VOCAB, topic_dropout=0).topic_dropout == 0.0
+
+
+def test_topic_dropout_trains_on_subsets_and_scores_on_all_topics():
+    _, docs = planted_corpus(9, num_docs=300)
+    model = small_model(docs, epochs=3, topic_dropout=0.5)
+    keep = model._topic_keep(1000)
+    assert 0.4 < 1 - keep.mean() < 0.6 and keep.any(axis=1).all()
+    assert model._topic_keep(10) is not None
+    assert small_model(docs, epochs=0)._topic_keep(10) is None      # rate 0: no draw at all
+    theta, _ = model.inference(docs[:20])
+    assert np.all(theta > 0)                    # scoring and inference use every topic
+    assert np.isfinite(model.perplexity(docs)) and all(np.isfinite(h["train_loss"]) for h in model.history)
 
 
 def test_kl_warmup_ramps_the_weight_then_holds_it():
