@@ -159,6 +159,8 @@ def default_topic_dropout(num_topics: int) -> float:
     already broad, and dropping one removes content the document needs.
     Between the two measured points the rate grows linearly in log2 K, as
     :func:`decoder_logit_std` does; K = 50 and below train exactly as before.
+    Checked at K = 100 (rate 0.1, seed 0): NPMI 0.2025 -> 0.2150, perplexity
+    825.3 -> 834.1, diversity 0.459 -> 0.360.
     Rejected on the same split (K = 200, seed 0): dropout of 0.2 on the
     encoder's hidden units (NPMI 0.1799, perplexity 855.0) and decoder logits
     standardised per word across topics with a learned gain (0.1711, 829.7:
