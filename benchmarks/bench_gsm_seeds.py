@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> None:
         harness.markdown_table(rows, COLUMNS), "",
         f"Medians: perplexity {summary['ppl_doc']:.1f}, NPMI {summary['npmi']:.4f}, "
         f"diversity {summary['diversity']:.3f}; worst: perplexity {max(r['ppl_doc'] for r in rows):.1f}, "
-        f"NPMI {min(r['npmi'] for r in rows):.4f}; mean NPMI {statistics.mean(r['npmi'] for r in rows):.4f}."])
+        f"NPMI {min(r['npmi'] for r in rows):.4f}; "
+        f"mean NPMI {statistics.mean(r['npmi'] for r in rows):.4f}."])
     harness.write_results(f"gsm_seeds_k{args.topics}", {"rows": rows, "summary": summary}, markdown)
     print(markdown)
 
