@@ -240,9 +240,10 @@ def fit_w2vx_w2v(frame: Any, partitions: int, seed: int, mode: dict) -> Any:
 #: MLlib's only mode (skip-gram, hierarchical softmax, no subsampling), and w2vx's default
 #: skip-gram setting (negative sampling, subsampling) as an extra row.
 W2V_MODES = {"sg-hs": dict(sg=1, hs=1, negative=0, sample=0.0),
-             # the same with 8 merges per epoch, summing the partitions' changes (w2vx.spark)
+             # w2vx.spark's merge alternatives: MLlib's (average once per pass), and summing
+             "sg-hs-avg1": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=1, merge="average"),
              "sg-hs-sum8": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=8, merge="sum"),
-             "sg-hs-avg8": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=8),
+             "sg-hs-avg8": dict(sg=1, hs=1, negative=0, sample=0.0, syncs_per_epoch=8, merge="average"),
              "sg-neg5-sample": dict(sg=1, hs=0, negative=5, sample=1e-3)}
 
 

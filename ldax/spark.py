@@ -5,22 +5,26 @@ Blei & Bach 2010), with ldax's nogil E-step doing the per-document work and
 the local :class:`ldax.LdaModel` doing the M-step on the driver::
 
     documents (DataFrame vector column or RDD of bag-of-words lists)
-      -> validated CSR blocks, cached in the executors      (ldax.corpus, once)
-    per update:
-      broadcast exp(E[log beta]) (V x K) and alpha
-      mapPartitions: sample the block's rows (or take them all), E-step
-                     -> (sstats V x K, sum_d E[log theta_d], documents)
+      -> validated, then cached in the executors one JVM record per document
+         (its ids and counts as raw int32 / float64 bytes)          (once)
+    per update, one Spark job of one stage:
+      the JVM samples the cached records (RDD.sample, as MLlib does), so only
+        the minibatch's documents reach the Python workers
+      mapPartitions: E-step over the sampled documents with exp(E[log beta])
+        (V x K, in the task's closure when small, else broadcast)
+        -> (sstats V x K, sum_d E[log theta_d], documents)
       treeAggregate: sum those over partitions
-      driver: LdaModel.do_mstep(rho, statistics)  (+ alpha Newton step)
+      driver: the M-step (blend with step size rho, alpha Newton step)
 
 The result is an ordinary :class:`ldax.LdaModel` (topics, inference, save,
 ``to_gensim`` all work on it); :func:`transform` adds a topic-distribution
 column to a DataFrame, inferring in parallel.
 
 Two vocabularies for the settings: :func:`train_lda` takes LdaModel's (gensim's)
-names; :class:`SparkLDA` takes MLlib's (``k``, ``maxIter``, ``subsamplingRate``,
-``learningOffset``, ``learningDecay``, ``optimizeDocConcentration``, ``seed``)
-and maps them as documented there.
+names and rules; :class:`SparkLDA` takes MLlib's (``k``, ``maxIter``,
+``subsamplingRate``, ``learningOffset``, ``learningDecay``,
+``optimizeDocConcentration``, ``seed``) and follows MLlib's rules, as
+documented there.
 
 On a cluster, every executor needs gensimx installed (the compiled wheel for
 the executors' platform); see :mod:`w2vx._spark`.
@@ -34,17 +38,22 @@ from typing import Any, Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from w2vx._spark import column_rdd, require_pyspark, run_job
+from w2vx._spark import (column_rdd, count_in_jvm, freeze_worker_heap, map_partitions_per_record,
+                         require_pyspark, run_job, sample_in_jvm)
 
 from . import _estep
 from .corpus import check_positive_finite, csr_from_bow, csr_from_sparse, num_terms_from_id2word
 from .lda import LdaModel, LdaState, _csr_arrays, dirichlet_expectation, update_dir_prior
 
-__all__ = ["train_lda", "transform", "SparkLDA", "to_csr_blocks"]
+__all__ = ["train_lda", "transform", "SparkLDA", "to_documents"]
 
 #: Documents per CSR block inside a partition: bounds the executor's
 #: ``block x K`` scratch arrays; the partition's statistics are summed over blocks.
 DEFAULT_BLOCK_SIZE = 8192
+#: exp(E[log beta]) travels inside the task's closure up to this size, else as a broadcast.
+#: A closure is serialised into every task (and through py4j): for the 0.8 MB table of
+#: 20 Newsgroups at K=50 it cost the JVM 35 ms more CPU per update than a broadcast.
+CLOSURE_TABLE_BYTES = 1 << 16
 #: Blocks of a partition are numbered ``partition * _BLOCKS_PER_PARTITION + block``.
 _BLOCKS_PER_PARTITION = 1 << 24
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -74,7 +83,7 @@ def _document_pairs(item: Any, num_terms: int, where: str) -> list:
 
 def _partition_blocks(index: int, items: Iterator[Any], num_terms: int,
                       block_size: int) -> Iterator[tuple[int, sp.csr_matrix]]:
-    """Executor side of :func:`to_csr_blocks`: ``(block id, CSR)`` per ``block_size`` documents."""
+    """Validated ``(block id, CSR)`` per ``block_size`` documents of a partition (executor side)."""
     buffer: list = []
     block_no = 0
     where = f"partition {index}"
@@ -108,9 +117,27 @@ def _block_csr(items: list, num_terms: int, where: str) -> sp.csr_matrix:
                         num_terms, where=where)
 
 
-def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
-                  block_size: int = DEFAULT_BLOCK_SIZE) -> Any:
-    """Validated CSR blocks of a DataFrame vector column or an RDD of documents, cached.
+def _partition_documents(index: int, items: Iterator[Any], num_terms: int,
+                         block_size: int) -> Iterator[tuple[bytes, bytes]]:
+    """Executor side of :func:`to_documents`: each document as ``(ids, counts)`` raw bytes.
+
+    The documents are validated a block at a time (:func:`_partition_blocks`);
+    ids are int32 and counts float64, as the kernel reads them."""
+    for _, block in _partition_blocks(index, items, num_terms, block_size):
+        indptr, indices, data = block.indptr, block.indices, block.data
+        for row in range(block.shape[0]):
+            first, last = indptr[row], indptr[row + 1]
+            yield indices[first:last].tobytes(), data[first:last].tobytes()
+    freeze_worker_heap()  # the input's modules (e.g. pyspark.ml.linalg) are imported by now
+
+
+def to_documents(data: Any, num_terms: int, column: str = "features",
+                 block_size: int = DEFAULT_BLOCK_SIZE) -> tuple[Any, int]:
+    """Validated documents of a DataFrame vector column or an RDD, cached one JVM record each.
+
+    One record per document lets Spark's JVM sampler draw the minibatches
+    (:func:`w2vx._spark.sample_in_jvm`): a minibatch costs the transfer of its
+    own documents to the Python workers, not of the whole partition.
 
     Parameters
     ----------
@@ -123,13 +150,13 @@ def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
     column : str
         The vector column of a DataFrame.
     block_size : int
-        Documents per block.
+        Documents validated at a time.
 
     Returns
     -------
-    blocks : pyspark.RDD of (int, scipy.sparse.csr_matrix)
-        ``(block id, block)`` per block, persisted (``unpersist`` it when
-        done); block ids are ``partition * 2**24 + block number``.
+    documents : pyspark.RDD of (bytes, bytes)
+        ``(int32 ids, float64 counts)`` per document, in the input's order and
+        partitioning, persisted (``unpersist`` it when done).
     total_docs : int
         Number of documents.
 
@@ -139,16 +166,38 @@ def to_csr_blocks(data: Any, num_terms: int, column: str = "features",
         Ids out of range, negative or non-finite counts, vectors larger than
         the vocabulary, elements that are not documents, an empty input.
     """
-    if block_size < 1:
-        raise ValueError(f"block_size must be >= 1, got {block_size}")
+    block_size = _positive_int("block_size", block_size)
     rdd = column_rdd(data, column)
-    blocks = rdd.mapPartitionsWithIndex(
-        functools.partial(_partition_blocks, num_terms=num_terms, block_size=block_size)).persist()
-    total_docs = sum(run_job(blocks.map(lambda pair: pair[1].shape[0]).collect))
+    documents = map_partitions_per_record(rdd, functools.partial(
+        _partition_documents, num_terms=num_terms, block_size=block_size)).persist()
+    total_docs = count_in_jvm(documents)
     if total_docs == 0:
-        blocks.unpersist()
+        documents.unpersist()
         raise ValueError("the corpus is empty (no documents)")
-    return blocks, total_docs
+    return documents, total_docs
+
+
+def _document_blocks(documents: Iterator[tuple[bytes, bytes]], num_terms: int,
+                     block_size: int) -> Iterator[sp.csr_matrix]:
+    """The ``(ids, counts)`` records of :func:`to_documents` back as CSR blocks (validated
+    when they were stored), ``block_size`` documents each."""
+    buffer: list = []
+    for document in documents:
+        buffer.append(document)
+        if len(buffer) == block_size:
+            yield _records_csr(buffer, num_terms)
+            buffer = []
+    if buffer:
+        yield _records_csr(buffer, num_terms)
+
+
+def _records_csr(records: list, num_terms: int) -> sp.csr_matrix:
+    indptr = np.zeros(len(records) + 1, dtype=np.int32)
+    np.cumsum([len(ids) for ids, _ in records], out=indptr[1:])
+    indptr //= 4  # bytes of int32 ids -> entries
+    indices = np.frombuffer(b"".join(ids for ids, _ in records), dtype=np.int32)
+    data = np.frombuffer(b"".join(counts for _, counts in records), dtype=np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(records), num_terms), copy=False)
 
 
 def _num_terms_of(rdd: Any) -> int:
@@ -175,46 +224,38 @@ def _block_seed(update_seed: int, block_id: int) -> int:
     return (update_seed + block_id * _GOLDEN) & _MASK64
 
 
-def _sample_rows(n_docs: int, fraction: float | None, with_replacement: bool,
-                 rng: np.random.Generator) -> np.ndarray | None:
-    """Rows of a block in the minibatch: Bernoulli(fraction) or Poisson(fraction) copies each.
-
-    The two samplers of Spark's ``RDD.sample`` (without / with replacement),
-    applied to the documents of a block.  None means all rows.
-    """
-    if fraction is None:
-        return None
-    if with_replacement:
-        return np.repeat(np.arange(n_docs), rng.poisson(fraction, n_docs))
-    return np.flatnonzero(rng.random(n_docs) < fraction)
-
-
-def _estep_partition(blocks: Iterator[tuple[int, sp.csr_matrix]], exp_elog_beta_t: Any,
+def _estep_partition(index: int, documents: Iterator[tuple[bytes, bytes]], table: Any,
                      alpha: np.ndarray, iterations: int, gamma_threshold: float, eps: float,
-                     update_seed: int, sample_seed: int, fraction: float | None,
-                     with_replacement: bool) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-    """E-step over a partition's blocks: ``(sstats_t V x K, sum_d E[log theta_d], documents)``.
+                     update_seed: int, num_terms: int, block_size: int,
+                     skip_empty: bool) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
+    """E-step over a partition's (sampled) documents.
 
-    Runs in an executor; one thread per task (Spark runs one task per core).
+    Yields one ``(sstats_t V x K, sum_d E[log theta_d], documents, records)``:
+    ``documents`` counts those in the statistics, ``records`` all that arrived
+    (they differ by the empty documents when ``skip_empty``, MLlib's rule).
+    Runs in an executor, one kernel thread per task (Spark runs one task per core).
     """
-    table = exp_elog_beta_t.value
+    freeze_worker_heap()  # PySpark collects garbage after every task: keep that cheap
+    table = table.value if hasattr(table, "value") else table  # a Broadcast or the array
     num_topics = table.shape[1]
     sstats_t = np.zeros_like(table)  # the kernel adds every block's statistics to it
     elog_theta_sum = np.zeros(num_topics)
-    n_docs = 0
-    for block_id, block in blocks:
-        rows = _sample_rows(block.shape[0], fraction, with_replacement,
-                            np.random.default_rng([sample_seed, block_id]))
-        if rows is not None:
-            block = block[rows]
+    n_docs = n_records = 0
+    for block_no, block in enumerate(_document_blocks(documents, num_terms, block_size)):
+        n_records += block.shape[0]
+        if skip_empty:  # counts are validated non-negative: empty means a zero row sum
+            keep = np.flatnonzero(np.asarray(block.sum(axis=1)).ravel() > 0)
+            if keep.size < block.shape[0]:
+                block = block[keep]
         if block.shape[0] == 0:
             continue
-        gamma = _estep.init_gamma(block.shape[0], num_topics, _block_seed(update_seed, block_id))
+        gamma = _estep.init_gamma(block.shape[0], num_topics,
+                                  _block_seed(update_seed, index * _BLOCKS_PER_PARTITION + block_no))
         _estep.e_step(*_csr_arrays(block), table, alpha, gamma,
                       iterations, gamma_threshold, workers=1, eps=eps, sstats_t=sstats_t)
         elog_theta_sum += dirichlet_expectation(gamma).sum(axis=0)
         n_docs += block.shape[0]
-    yield sstats_t, elog_theta_sum, n_docs
+    yield sstats_t, elog_theta_sum, n_docs, n_records
 
 
 def _add_statistics(left: tuple | None, right: tuple | None) -> tuple | None:
@@ -223,7 +264,7 @@ def _add_statistics(left: tuple | None, right: tuple | None) -> tuple | None:
         return right
     if right is None:
         return left
-    return left[0] + right[0], left[1] + right[1], left[2] + right[2]
+    return tuple(a + b for a, b in zip(left, right))
 
 
 # ------------------------------------------------------------------ driver
@@ -233,7 +274,8 @@ def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: 
               alpha: Any = "symmetric", eta: Any = None, decay: float = 0.5, offset: float = 1.0,
               iterations: int = 50, gamma_threshold: float = 0.001,
               rho_schedule: str = "gensim", random_state: Any = None, eps: float = 1e-100,
-              optimize_alpha: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE, tree_depth: int = 2) -> LdaModel:
+              optimize_alpha: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
+              tree_depth: int = 2) -> LdaModel:
     """Train an :class:`ldax.LdaModel` on a Spark DataFrame or RDD of documents.
 
     Each update is one E-step over a minibatch in the executors and one
@@ -246,14 +288,16 @@ def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: 
       update_every=1)`` with the same seed: same gamma draws, same lambda.
     * ``minibatch_fraction=f``: each update samples each document with
       probability ``f`` (or Poisson(f) copies with ``with_replacement``),
-      seeded; ``max_updates`` updates (default ``ceil(passes / f)``).  The
-      step size counts as the local model would with ``chunksize`` equal
-      to the expected minibatch size ``f * D``.
+      seeded, by Spark's own sampler in the JVM; ``max_updates`` updates
+      (default ``ceil(passes / f)``).  The step size counts as the local
+      model would with ``chunksize`` equal to the expected minibatch size
+      ``f * D``; the minibatch's statistics are scaled by ``D / (documents
+      sampled)``, as the local model scales a chunk's.
 
     Parameters
     ----------
     data : pyspark.sql.DataFrame or pyspark.RDD
-        See :func:`to_csr_blocks`.
+        See :func:`to_documents`.
     num_topics : int
         Number of topics K.
     id2word : gensim Dictionary or dict of int to str, optional
@@ -294,9 +338,26 @@ def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: 
     >>> lda.get_topics().shape                          # doctest: +SKIP
     (2, 3)
     """
+    return _train(data, num_topics, id2word, column=column, passes=passes,
+                  minibatch_fraction=minibatch_fraction, max_updates=max_updates,
+                  with_replacement=with_replacement, alpha=alpha, eta=eta, decay=decay,
+                  offset=offset, iterations=iterations, gamma_threshold=gamma_threshold,
+                  rho_schedule=rho_schedule, random_state=random_state, eps=eps,
+                  optimize_alpha=optimize_alpha, block_size=block_size, tree_depth=tree_depth,
+                  mllib_rules=False)
+
+
+def _train(data: Any, num_topics: int, id2word: Any, *, column: str, passes: int,
+           minibatch_fraction: float | None, max_updates: int | None, with_replacement: bool,
+           alpha: Any, eta: Any, decay: float, offset: float, iterations: int,
+           gamma_threshold: float, rho_schedule: str, random_state: Any, eps: float,
+           optimize_alpha: bool | None, block_size: int, tree_depth: int,
+           mllib_rules: bool) -> LdaModel:
+    """:func:`train_lda`; ``mllib_rules`` switches to MLlib's minibatch rules (see :class:`SparkLDA`)."""
     require_pyspark()
     passes = _positive_int("passes", passes)
     tree_depth = _positive_int("tree_depth", tree_depth)
+    block_size = _positive_int("block_size", block_size)
     if minibatch_fraction is not None:
         minibatch_fraction = check_positive_finite("minibatch_fraction", minibatch_fraction)
         if minibatch_fraction > 1.0:
@@ -318,7 +379,7 @@ def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: 
                      random_state=random_state, workers=1, rho_schedule=rho_schedule, eps=eps)
     if optimize_alpha is not None:
         model.optimize_alpha = bool(optimize_alpha)
-    blocks, total_docs = to_csr_blocks(rdd, num_terms, block_size=block_size)
+    documents, total_docs = to_documents(rdd, num_terms, block_size=block_size)
     try:
         model.state.numdocs += total_docs
         if minibatch_fraction is None:
@@ -326,50 +387,67 @@ def train_lda(data: Any, num_topics: int = 100, id2word: Any = None, *, column: 
         else:
             chunksize, updates = max(1, round(minibatch_fraction * total_docs)), max_updates
         model.chunksize = chunksize
+        # MLlib scales a minibatch's statistics by D / ceil(f D), whatever the sample's size
+        expected_batch = math.ceil((minibatch_fraction or 1.0) * total_docs)
         docs_seen = 0
         for _ in range(updates):
             pass_ = docs_seen // total_docs
-            statistics, elog_theta_sum = _distributed_estep(
-                model, blocks, minibatch_fraction, with_replacement, tree_depth)
-            if statistics.numdocs == 0:
+            statistics, elog_theta_sum, n_records = _distributed_estep(
+                model, documents, minibatch_fraction, with_replacement, tree_depth, block_size,
+                skip_empty=mllib_rules)
+            n_docs = statistics.numdocs
+            if n_docs == 0:
+                if mllib_rules and n_records > 0:
+                    model.num_steps += 1  # MLlib counts the iteration of an all-empty sample
                 continue  # an empty sample changes nothing (MLlib skips it too)
             rho = model._rho(model.offset, model.decay, pass_, chunksize)
             if model.optimize_alpha:  # LdaModel.update_alpha's step, from the summed statistic
-                model.alpha = update_dir_prior(model.alpha, float(statistics.numdocs),
-                                               elog_theta_sum / statistics.numdocs, rho)
-            model.do_mstep(rho, statistics, extra_pass=pass_ > 0)
-            docs_seen += statistics.numdocs
+                model.alpha = update_dir_prior(model.alpha, float(n_docs),
+                                               elog_theta_sum / n_docs, rho)
+            if mllib_rules:
+                statistics.numdocs = expected_batch  # the blend's scale: D / expected size
+            model.state.blend(rho, statistics)       # = do_mstep, counting the real documents
+            model._after_blend(rho, n_docs, pass_ > 0)
+            docs_seen += n_docs
     finally:
-        blocks.unpersist()
+        documents.unpersist()
     return model
 
 
-def _distributed_estep(model: LdaModel, blocks: Any, fraction: float | None,
-                       with_replacement: bool, tree_depth: int) -> tuple[LdaState, np.ndarray]:
-    """One E-step over (a sample of) all blocks: broadcast, mapPartitions, treeAggregate.
+def _distributed_estep(model: LdaModel, documents: Any, fraction: float | None,
+                       with_replacement: bool, tree_depth: int, block_size: int,
+                       skip_empty: bool) -> tuple[LdaState, np.ndarray, int]:
+    """One E-step over (a sample of) the documents: one Spark job of one stage.
 
     Returns the summed statistics as an ``LdaState`` (what ``do_mstep``
-    takes) and ``sum_d E[log theta_d]`` (what the alpha step takes).
+    takes), ``sum_d E[log theta_d]`` (what the alpha step takes) and the
+    number of records the sample held (empty documents included).
     """
-    context = blocks.context
+    context = documents.context
     # the same draw as the local model's chunk seed, so one block reproduces it
     update_seed = model._draw_seed()
-    sample_seed = model._draw_seed() if fraction is not None else 0
-    table = context.broadcast(model._exp_elog_beta_t)
+    source = documents
+    if fraction is not None:
+        source = sample_in_jvm(documents, with_replacement, fraction, model._draw_seed())
+    table = model._exp_elog_beta_t
+    broadcast = context.broadcast(table) if table.nbytes > CLOSURE_TABLE_BYTES else None
     try:
         partial = functools.partial(
-            _estep_partition, exp_elog_beta_t=table, alpha=np.ascontiguousarray(model.alpha),
-            iterations=model.iterations, gamma_threshold=model.gamma_threshold, eps=model.eps,
-            update_seed=update_seed, sample_seed=sample_seed, fraction=fraction,
-            with_replacement=with_replacement)
-        summed = blocks.mapPartitions(partial).treeAggregate(
-            None, _add_statistics, _add_statistics, depth=tree_depth)
+            _estep_partition, table=table if broadcast is None else broadcast,
+            alpha=np.ascontiguousarray(model.alpha), iterations=model.iterations,
+            gamma_threshold=model.gamma_threshold, eps=model.eps, update_seed=update_seed,
+            num_terms=model.num_terms, block_size=block_size, skip_empty=skip_empty)
+        summed = run_job(lambda: source.mapPartitionsWithIndex(partial).treeAggregate(
+            None, _add_statistics, _add_statistics, depth=tree_depth))
     finally:
-        table.destroy()
+        if broadcast is not None:
+            broadcast.destroy()
     statistics = LdaState(model.eta, (model.num_topics, model.num_terms))
+    if summed is None:  # no partition at all
+        return statistics, np.zeros(model.num_topics), 0
     statistics.sstats_t[...] = summed[0]
     statistics.numdocs = int(summed[2])
-    return statistics, summed[1]
+    return statistics, summed[1], int(summed[3])
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -487,11 +565,19 @@ class SparkLDA:
     ``topicDistributionCol``    output column of :meth:`transform`
     ==========================  ==========================================================
 
+    MLlib's minibatch rules are followed: the JVM draws the minibatch with
+    ``RDD.sample(withReplacement=True, subsamplingRate, seed)``; empty
+    documents are left out of the E-step and of the alpha step; the
+    statistics are scaled by ``D / ceil(subsamplingRate * D)`` (the expected
+    minibatch size, where :func:`train_lda` divides by the documents
+    sampled); an all-empty sample counts as an iteration without an update.
+
     Differences kept on purpose: the E-step stops after ``iterations`` (50)
     fixed-point steps or a mean change below 1e-3, where MLlib has only the
-    threshold; empty documents count in the minibatch size (MLlib drops them
-    before scaling); the random initial lambda is Gamma(100, 1/100) as in
-    MLlib, from ldax's own generator (the local LdaModel's draw).
+    threshold; every document starts from its own Gamma(100, 1/100) draw
+    (MLlib starts all documents of a partition's minibatch from one draw);
+    the random initial lambda is Gamma(100, 1/100) as in MLlib, from ldax's
+    own generator (the local LdaModel's draw).
 
     Examples
     --------
@@ -527,14 +613,14 @@ class SparkLDA:
     def fit(self, data: Any, id2word: Any = None) -> LdaModel:
         """Train on a DataFrame (``featuresCol``) or an RDD; return an :class:`ldax.LdaModel`."""
         alpha: Any = "symmetric" if self.docConcentration is None else self.docConcentration
-        return train_lda(
-            data, num_topics=self.k, id2word=id2word, column=self.featuresCol,
+        return _train(
+            data, self.k, id2word, column=self.featuresCol, passes=1,
             minibatch_fraction=self.subsamplingRate, max_updates=self.maxIter,
             with_replacement=True, alpha=alpha, eta=self.topicConcentration,
             decay=self.learningDecay, offset=self.learningOffset, rho_schedule="reference",
             iterations=self.iterations, gamma_threshold=self.gamma_threshold,
-            random_state=self.seed, optimize_alpha=self.optimizeDocConcentration,
-            block_size=self.block_size)
+            random_state=self.seed, eps=1e-100, optimize_alpha=self.optimizeDocConcentration,
+            block_size=self.block_size, tree_depth=2, mllib_rules=True)
 
     def transform(self, model: LdaModel, frame: Any) -> Any:
         """:func:`transform` with this estimator's column names."""

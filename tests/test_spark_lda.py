@@ -8,8 +8,8 @@ import pytest
 
 from ldax import LdaModel, _estep
 from ldax.lda import _csr_arrays, dirichlet_expectation
-from ldax.spark import (SparkLDA, _block_seed, _estep_partition, _partition_blocks, to_csr_blocks,
-                        train_lda, transform)
+from ldax.spark import (SparkLDA, _block_seed, _estep_partition, _partition_blocks,
+                        _partition_documents, to_documents, train_lda, transform)
 from w2vx._spark import local_session
 
 NUM_TERMS = 30
@@ -82,28 +82,49 @@ def test_result_does_not_depend_on_partitions(spark):
 def test_partition_statistics_are_the_sum_over_blocks():
     """The executor's E-step equals the kernel run block by block with the same seeds (no Spark)."""
     corpus, _ = planted_corpus(n_docs=130, seed=7)
+    corpus[5] = []  # an empty document
     model = LdaModel(num_topics=3, id2word=ID2WORD, random_state=0, workers=1)
     blocks = list(_partition_blocks(2, iter(corpus), NUM_TERMS, block_size=40))
     assert [b.shape[0] for _, b in blocks] == [40, 40, 40, 10]
-
-    class Broadcast:  # what the executor reads from a pyspark Broadcast
-        value = model._exp_elog_beta_t
-
+    # the cached records: one (int32 ids, float64 counts) pair of raw bytes per document
+    records = list(_partition_documents(2, iter(corpus), NUM_TERMS, block_size=40))
+    assert len(records) == 130 and records[5] == (b"", b"")
+    np.testing.assert_array_equal(np.frombuffer(records[0][0], np.int32), [w for w, _ in corpus[0]])
     alpha = np.ascontiguousarray(model.alpha)
-    (sstats_t, elog_theta_sum, n_docs), = _estep_partition(
-        iter(blocks), Broadcast, alpha, 50, 1e-3, 1e-100, update_seed=99, sample_seed=0,
-        fraction=None, with_replacement=False)
-    expected_sstats, expected_elog = np.zeros_like(sstats_t), np.zeros(3)
+    expected_sstats, expected_elog = np.zeros_like(model._exp_elog_beta_t), np.zeros(3)
     for block_id, block in blocks:
         gamma = _estep.init_gamma(block.shape[0], 3, _block_seed(99, block_id))
-        one = np.zeros_like(sstats_t)
+        one = np.zeros_like(expected_sstats)
         _estep.e_step(*_csr_arrays(block), model._exp_elog_beta_t, alpha, gamma, 50, 1e-3,
                       sstats_t=one)
         expected_sstats += one
         expected_elog += dirichlet_expectation(gamma).sum(axis=0)
-    assert n_docs == 130
-    np.testing.assert_allclose(sstats_t, expected_sstats, rtol=1e-12)
-    np.testing.assert_allclose(elog_theta_sum, expected_elog, rtol=1e-12)
+
+    class Broadcast:  # what the executor reads from a pyspark Broadcast
+        value = model._exp_elog_beta_t
+
+    for table in (model._exp_elog_beta_t, Broadcast):  # in the closure or broadcast
+        (sstats_t, elog_theta_sum, n_docs, n_records), = _estep_partition(
+            2, iter(records), table, alpha, 50, 1e-3, 1e-100, update_seed=99,
+            num_terms=NUM_TERMS, block_size=40, skip_empty=False)
+        assert (n_docs, n_records) == (130, 130)
+        np.testing.assert_allclose(sstats_t, expected_sstats, rtol=1e-12)
+        np.testing.assert_allclose(elog_theta_sum, expected_elog, rtol=1e-12)
+    # MLlib's rule: the empty document is in neither the statistics nor the alpha step
+    (sstats_t, elog_theta_sum, n_docs, n_records), = _estep_partition(
+        2, iter(records), Broadcast, alpha, 50, 1e-3, 1e-100, update_seed=99,
+        num_terms=NUM_TERMS, block_size=40, skip_empty=True)
+    assert (n_docs, n_records) == (129, 130)
+    block_id, first = blocks[0]
+    first = first[[row for row in range(40) if row != 5]]
+    gamma = _estep.init_gamma(39, 3, _block_seed(99, block_id))
+    one = np.zeros_like(expected_sstats)
+    _estep.e_step(*_csr_arrays(first), model._exp_elog_beta_t, alpha, gamma, 50, 1e-3, sstats_t=one)
+    for block_id, block in blocks[1:]:
+        gamma = _estep.init_gamma(block.shape[0], 3, _block_seed(99, block_id))
+        _estep.e_step(*_csr_arrays(block), model._exp_elog_beta_t, alpha, gamma, 50, 1e-3,
+                      sstats_t=one)
+    np.testing.assert_allclose(sstats_t, one, rtol=1e-12)
 
 
 def test_planted_topics_are_recovered(spark):
@@ -249,4 +270,54 @@ def test_bad_input_raises_clear_errors(spark):
     with pytest.raises(TypeError, match="DataFrame or RDD"):
         train_lda(good, num_topics=2, id2word=ID2WORD)
     with pytest.raises(ValueError, match="block_size"):
-        to_csr_blocks(rdd, NUM_TERMS, block_size=0)
+        to_documents(rdd, NUM_TERMS, block_size=0)
+
+
+def test_sample_in_jvm_draws_records(spark):
+    from w2vx._spark import count_in_jvm, map_partitions_per_record, sample_in_jvm
+    rdd = map_partitions_per_record(spark.sparkContext.parallelize(range(2000), 2),
+                                    lambda index, items: ((index, item) for item in items)).persist()
+    assert count_in_jvm(rdd) == 2000
+    without = sample_in_jvm(rdd, False, 0.3, 5).collect()
+    assert len(set(without)) == len(without) and 450 < len(without) < 750
+    assert {index for index, _ in without} == {0, 1}  # drawn in every partition
+    assert sample_in_jvm(rdd, False, 0.3, 5).collect() == without  # seeded
+    assert sample_in_jvm(rdd, False, 0.3, 6).collect() != without
+    copies = sample_in_jvm(rdd, True, 0.5, 5).collect()  # Poisson(0.5) copies of each
+    assert len(set(copies)) < len(copies) and 800 < len(copies) < 1200
+    with pytest.raises(ValueError, match="one JVM record per element"):
+        sample_in_jvm(spark.sparkContext.parallelize(range(10), 2), False, 0.5, 1)
+    rdd.unpersist()
+
+
+def test_mllib_minibatch_rules(spark, monkeypatch):
+    """SparkLDA's M-step: statistics scaled by D / ceil(f D), alpha by the non-empty documents."""
+    import math
+    import ldax.spark as spark_lda
+    from ldax.lda import LdaState, update_dir_prior
+    corpus, _ = planted_corpus(n_docs=90, seed=8)
+    frame_rdd = spark.sparkContext.parallelize(corpus, 2)
+    rng = np.random.default_rng(0)
+    summed = rng.random((NUM_TERMS, 3))
+    elog_sum = -rng.random(3) * 7
+
+    def fake_estep(model, documents, fraction, with_replacement, tree_depth, block_size,
+                   skip_empty):
+        assert skip_empty and fraction == 0.2 and with_replacement
+        state = LdaState(model.eta, (model.num_topics, model.num_terms))
+        state.sstats_t[...] = summed
+        state.numdocs = 7
+        return state, elog_sum.copy(), 8
+
+    start = SparkLDA(k=3, maxIter=1, subsamplingRate=0.2, seed=4)
+    before = LdaModel(num_topics=3, id2word=ID2WORD, random_state=4, workers=1,
+                      rho_schedule="reference", alpha=1 / 3, eta=1 / 3, decay=0.51, offset=1024.0)
+    monkeypatch.setattr(spark_lda, "_distributed_estep", fake_estep)
+    model = start.fit(frame_rdd, id2word=ID2WORD)
+    rho = (1024.0 + 1) ** -0.51
+    scale = 90 / math.ceil(0.2 * 90)  # the expected minibatch size, not the 7 documents
+    np.testing.assert_allclose(model.state.sstats_t,
+                               (1 - rho) * before.state.sstats_t + rho * scale * summed, rtol=1e-12)
+    np.testing.assert_allclose(model.alpha, update_dir_prior(np.full(3, 1 / 3), 7.0, elog_sum / 7, rho),
+                               rtol=1e-12)
+    assert (model.num_steps, model.num_updates) == (1, 7)

@@ -1,9 +1,10 @@
 """What ldax.spark and w2vx.spark share: pyspark import, a local session, input columns.
 
 Only Spark's own primitives are used by the Spark drivers (broadcast,
-mapPartitions, treeAggregate, reduceByKey); this module holds the few helpers
-both need, so there is one way to start a session and one way to read a
-column of a DataFrame or an RDD.
+mapPartitions, treeAggregate, reduceByKey, sample, count); this module holds the
+few helpers they need, so there is one way to start a session, one way to read
+a column of a DataFrame or an RDD, and one way to let the JVM sample and count
+Python records.
 
 On a real cluster every executor must be able to ``import ldax`` / ``import
 w2vx`` with their compiled kernels: install the gensimx wheel (built for the
@@ -13,6 +14,7 @@ machine (``local[N]``) the executors are Python workers of this installation.
 """
 from __future__ import annotations
 
+import gc
 from typing import Any, Callable
 
 
@@ -122,3 +124,96 @@ def column_rdd(data: Any, column: str) -> Any:
     if isinstance(data, RDD):
         return data
     raise TypeError(f"expected a pyspark DataFrame or RDD, got {type(data).__name__}")
+
+
+def map_partitions_per_record(rdd: Any, function: Callable[[int, Any], Any]) -> Any:
+    """``rdd.mapPartitionsWithIndex(function)`` whose output is stored one record per element.
+
+    PySpark normally pickles the elements a task yields in batches, so the JVM
+    sees one opaque record per batch.  Here every element becomes its own JVM
+    record, which lets Spark's JVM operators (:func:`sample_in_jvm`,
+    :func:`count_in_jvm`) work on the elements themselves without a Python pass.
+
+    Parameters
+    ----------
+    rdd : pyspark.RDD
+    function : callable ``(partition index, iterator) -> iterator``
+
+    Returns
+    -------
+    pyspark.RDD
+        A new RDD (lazy, like any transformation).
+    """
+    from pyspark.serializers import CPickleSerializer
+    out = rdd.mapPartitionsWithIndex(function)
+    # the output serializer of a fresh PipelinedRDD: one pickle frame (one JVM record) per element
+    out._jrdd_deserializer = CPickleSerializer()
+    return out
+
+
+def _require_per_record(rdd: Any) -> None:
+    from pyspark.serializers import CPickleSerializer
+    if type(rdd._jrdd_deserializer) is not CPickleSerializer:
+        raise ValueError("the RDD does not store one JVM record per element; "
+                         "build it with map_partitions_per_record")
+
+
+def sample_in_jvm(rdd: Any, with_replacement: bool, fraction: float, seed: int) -> Any:
+    """``rdd.sample(with_replacement, fraction, seed)`` done by Spark's JVM sampler.
+
+    PySpark's own ``RDD.sample`` draws in the Python worker, so every task
+    first receives (and unpickles) all of its partition's elements.  On an RDD
+    made by :func:`map_partitions_per_record` the JVM's ``RDD.sample`` (the one
+    MLlib calls: Poisson copies with replacement, Bernoulli without, seeded
+    per partition) picks the records, and only the picked elements reach Python.
+
+    Parameters
+    ----------
+    rdd : pyspark.RDD
+        Made by :func:`map_partitions_per_record` (usually persisted).
+    with_replacement : bool
+    fraction : float
+        Expected share of the elements (expected copies with replacement).
+    seed : int
+        In ``[-2**63, 2**63)``.
+
+    Returns
+    -------
+    pyspark.RDD
+        The sample, partitioned like ``rdd``.
+    """
+    from pyspark import RDD
+    _require_per_record(rdd)
+    sampled = rdd._jrdd.sample(bool(with_replacement), float(fraction), int(seed))
+    return RDD(sampled, rdd.context, rdd._jrdd_deserializer)
+
+
+def count_in_jvm(rdd: Any) -> int:
+    """Number of elements of an RDD made by :func:`map_partitions_per_record`, counted by
+    the JVM (the elements are computed, and cached if the RDD is persisted, but
+    never read back into Python)."""
+    _require_per_record(rdd)
+    return int(run_job(rdd._jrdd.count))
+
+
+_HEAP_FROZEN = False
+
+
+def freeze_worker_heap() -> None:
+    """Exempt the objects alive now in this (Python worker) process from garbage collection.
+
+    PySpark's daemon runs a full ``gc.collect()`` after every task of a reused
+    worker.  Once numpy, scipy and gensimx are imported that walks some 60,000
+    long-lived module objects: 20-50 ms per task on this machine, on the critical
+    path of every small Spark job (the worker takes its next task only after it).
+    ``gc.freeze()`` moves them to the permanent generation, so the collection
+    costs well under a millisecond.  Reference counting still frees frozen
+    objects; only reference cycles among them would stay, and module objects
+    live as long as the worker anyway.  Called by the executor functions of
+    :mod:`ldax.spark` and :mod:`w2vx.spark` at the start of a task; only the
+    first call in a process freezes.
+    """
+    global _HEAP_FROZEN
+    if not _HEAP_FROZEN:
+        _HEAP_FROZEN = True
+        gc.freeze()

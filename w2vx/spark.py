@@ -10,19 +10,23 @@ softmax, subsampling) where MLlib has only skip-gram with hierarchical softmax::
          (w2vx.Word2Vec.build_vocab_from_freq: sort, min_count, Huffman tree,
          negative table, subsampling)
       -> each partition's sentences encoded once to int32 ids, cached
-    per iteration (= one pass over the data, MLlib's maxIter):
+    per round (``syncs_per_epoch`` rounds per pass over the data; MLlib: 1):
       broadcast the weights (syn0 and syn1 / syn1neg)
-      mapPartitions: train the partition's ids on a private copy
-                     (w2vx's kernel, one thread per Spark task); return the
-                     rows' changes and how much the partition trained them
-      treeAggregate: sum the weighted changes
-      driver: every row moves by the update-count-weighted average of the
-              partitions' changes to it
+      mapPartitions: train the round's share of the partition's ids on a
+                     private copy (w2vx's kernel, one thread per Spark task);
+                     return the rows' changes and which rows it changed
+      treeAggregate: sum the changes
+      driver: every row moves by the sum of the partitions' changes to it
+              divided by the square root of how many partitions changed it
+              (``merge='sqrt'``; ``'average'`` and ``'sum'`` are the two ends)
 
-The weight of partition p's change to a row is the number of words p
-trained (after subsampling) if p changed that row, else 0: with equal
-partitions this is MLlib's plain average over the partitions that touched the
-row; with one partition it is simply that partition's training.
+With one partition every rule is that partition's own training, merged once
+per pass.  With several, each partition's copy of a row drifts from the
+others' for a round: averaging the changes (MLlib's rule) moves a row that
+every partition trains only 1/P as far as training on one machine would, and
+summing them overshoots rows that all partitions push to the same place (the
+Huffman nodes near the root, the most frequent words).  Dividing by sqrt(n),
+with 16 rounds per pass, measured best (``docs/scaling.md``).
 
 MLlib's parameter names map as: ``vectorSize`` -> ``vector_size``,
 ``minCount`` -> ``min_count``, ``windowSize`` -> ``window``, ``stepSize`` ->
@@ -41,7 +45,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from w2vx._spark import column_rdd, require_pyspark, run_job
+from w2vx._spark import column_rdd, freeze_worker_heap, require_pyspark, run_job
 from w2vx._train import encode_sentences
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 
@@ -101,9 +105,11 @@ def _round_slice(ids: np.ndarray, offsets: np.ndarray, part: int, parts: int) ->
 
 def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: Any,
                      alpha_start: float, alpha_end: float, seed: int, sync: int = 0,
-                     syncs: int = 1, merge: str = "average") -> Iterator[tuple]:
+                     syncs: int = 1, merge: str = "sqrt") -> Iterator[tuple]:
     """Executor: train round ``sync`` of ``syncs`` (that share of the partition's sentences)
-    on a private copy; return the changes (weighted for ``merge='average'``) and weights."""
+    on a private copy; return the changes (weighted for ``merge='average'``) and weights
+    (words trained, for ``'average'``, else 1, on the rows the partition changed)."""
+    freeze_worker_heap()  # PySpark collects garbage after every task: keep that cheap
     model = copy.copy(shell.value)
     model.wv = copy.copy(model.wv)
     start = weights.value
@@ -122,7 +128,7 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
     for name, trained_array in _weights(model).items():
         delta = trained_array - start[name]
         touched = np.any(delta != 0, axis=1)
-        if merge == "sum":
+        if merge != "average":
             row_weights[name] = touched.astype(np.float64)
             changes[name] = delta
         else:
@@ -141,11 +147,13 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
             {name: left[1][name] + right[1][name] for name in left[1]})
 
 
-MERGES = ("average", "sum")
+MERGES = ("sqrt", "average", "sum")
+#: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
+DEFAULT_SYNCS_PER_EPOCH = 16
 
 
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
-                   tree_depth: int = 2, syncs_per_epoch: int = 1, merge: str = "average",
+                   tree_depth: int = 2, syncs_per_epoch: int | None = None, merge: str = "sqrt",
                    **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`w2vx.Word2Vec` on a Spark DataFrame or RDD of tokenised sentences.
 
@@ -160,24 +168,24 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         ``numPartitions``); default: keep the input's partitioning.
     tree_depth : int
         Depth of ``treeAggregate``.
-    syncs_per_epoch : int
-        Broadcast/train/merge rounds per epoch (default 1, MLlib's scheme: one
-        merge per pass over the data).  With ``s`` rounds every partition trains
-        its sentences in ``s`` consecutive slices, the learning rate falling across
-        them as in one pass, and the weights are merged after each slice: the
+    syncs_per_epoch : int, optional
+        Broadcast/train/merge rounds per epoch.  With ``s`` rounds every partition
+        trains its sentences in ``s`` consecutive slices, the learning rate falling
+        across them as in one pass, and the weights are merged after each slice: the
         partitions' copies drift apart less.  Each round costs one broadcast of the
-        weights and one aggregation of the changes.
-    merge : {'average', 'sum'}
-        How the partitions' changes to a row combine.  ``'average'`` (default,
-        MLlib's rule): the row moves by the average of the changes of the
-        partitions that touched it, weighted by how many words each trained; safe
-        for any number of partitions, but a word trained in every partition moves
-        as far as in one partition's share of the data.  ``'sum'``: the row moves by
-        the sum of the changes, as if the partitions had trained one after another
-        on the same start (delayed Hogwild); closer to single-machine training for a
-        few partitions with several syncs per epoch (measured in
-        ``benchmarks/results/spark_word2vec.md``), but the changes add up with the
-        number of partitions, so it needs more syncs as partitions grow.
+        weights and one aggregation of the changes (``V x d`` floats per layer and
+        partition, see ``docs/scaling.md``).  Default: 1 with one partition (nothing
+        to merge), else ``DEFAULT_SYNCS_PER_EPOCH`` (16).  MLlib's scheme is 1.
+    merge : {'sqrt', 'average', 'sum'}
+        How the partitions' changes to a row combine, ``n`` being the number of
+        partitions that changed it in the round.  ``'sqrt'`` (default): the sum of
+        the changes divided by ``sqrt(n)``.  ``'average'`` (MLlib's rule): their
+        average, weighted by how many words each partition trained; a row that every
+        partition trains moves as far as in one partition's share of the data.
+        ``'sum'``: their sum, as if the partitions had trained one after another on
+        the same start (delayed Hogwild), which overshoots rows that every partition
+        moves towards the same place.  Measured on IMDB, 2 partitions, 16 rounds:
+        ``benchmarks/results/spark_word2vec*.md`` and ``docs/scaling.md``.
     **word2vec_params
         Any :class:`w2vx.Word2Vec` parameter (``vector_size``, ``window``,
         ``min_count``, ``sg``, ``hs``, ``negative``, ``sample``, ``alpha``,
@@ -198,7 +206,8 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     >>> model.wv.most_similar("good", topn=3)                            # doctest: +SKIP
     """
     require_pyspark()
-    if isinstance(syncs_per_epoch, bool) or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1:
+    if syncs_per_epoch is not None and (isinstance(syncs_per_epoch, bool)
+                                        or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1):
         raise ValueError(f"syncs_per_epoch must be an integer >= 1, got {syncs_per_epoch!r}")
     if merge not in MERGES:
         raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
@@ -212,6 +221,8 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     if isinstance(tree_depth, bool) or not isinstance(tree_depth, int) or tree_depth < 1:
         raise ValueError(f"tree_depth must be an integer >= 1, got {tree_depth!r}")
     context = sentences.context
+    if syncs_per_epoch is None:
+        syncs_per_epoch = 1 if sentences.getNumPartitions() == 1 else DEFAULT_SYNCS_PER_EPOCH
 
     # vocabulary: counted in the executors, tables built on the driver
     counted = run_job(lambda: sentences.mapPartitions(_partition_counts)
@@ -251,6 +262,9 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                     rows = row_weights[name] > 0
                     if merge == "sum":
                         array[rows] += changes[name][rows]
+                    elif merge == "sqrt":
+                        array[rows] += changes[name][rows] / np.sqrt(
+                            row_weights[name][rows, None]).astype(np.float32)
                     else:
                         array[rows] += changes[name][rows] / row_weights[name][rows, None].astype(np.float32)
         model.train_count += 1

@@ -1,0 +1,96 @@
+"""Offline simulation of w2vx.spark's partitioned training and merge rules, without Spark.
+
+Skip-gram + hierarchical softmax on IMDB (MLlib's mode and the benchmark's settings), 1
+epoch; P partitions of interleaved lines trained each round on private copies by the same
+kernel, schedule and round slicing as w2vx.spark (one thread per partition), then merged.
+Used to choose w2vx.spark's default merge (results: benchmarks/results/spark_word2vec_merge.md).
+
+    python3 benchmarks/probes/w2v_spark_merge_sim.py SCHEME ROUNDS SEED [P] [JSON extras]
+
+SCHEME: avg (MLlib's weighted average), sum, mean (plain mean; with {"alpha_scale": 2}),
+avg_scaled (sum / n ** (1 - gamma); {"gamma": 0.5} is merge='sqrt'), bmuf (block momentum),
+sum_syn0_avg_syn1.  Prints one JSON line with WordSim353 / SimLex-999 Spearman.
+"""
+import copy, json, sys, time, threading
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+import numpy as np
+from datasets import imdb_text_path
+from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
+from w2vx._train import encode_sentences
+from gensim.test.utils import datapath
+
+scheme, syncs, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+P = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+extra = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+lines = [l.split(" ") for l in open(imdb_text_path()).read().split("\n") if l]
+freq = {}
+for s in lines:
+    for t in s:
+        freq[t] = freq.get(t, 0) + 1
+model = Word2Vec(vector_size=100, window=5, min_count=5, alpha=0.025, min_alpha=0.025e-4, epochs=1,
+                 sg=1, hs=1, negative=0, sample=0.0, seed=seed, workers=1)
+model.build_vocab_from_freq(freq, corpus_count=len(lines))
+k2i = model.wv.key_to_index
+rng = np.random.default_rng(seed)
+assign = rng.integers(0, P, len(lines)) if extra.get("random_split") else np.arange(len(lines)) % P
+parts = []
+for p in range(P):
+    ids, offsets, _ = encode_sentences([lines[i] for i in np.flatnonzero(assign == p)], k2i, len(k2i))
+    parts.append((ids, offsets))
+sched = _Schedule(0.025, 0.025e-4, 1)
+names = ["syn0", "syn1"]
+def weights(m): return {"syn0": m.wv.vectors, "syn1": m.syn1}
+def round_slice(ids, offsets, part, parts):
+    n = len(offsets) - 1; a, b = part * n // parts, (part + 1) * n // parts
+    return ids[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a]
+momentum = {n: np.zeros_like(a) for n, a in weights(model).items()}
+t0 = time.perf_counter()
+for r in range(syncs):
+    start = {n: a.copy() for n, a in weights(model).items()}
+    a0, a1 = sched.alpha(0, r / syncs), sched.alpha(0, (r + 1) / syncs)
+    a0, a1 = a0 * extra.get("alpha_scale", 1.0), a1 * extra.get("alpha_scale", 1.0)
+    results = [None] * P
+    def work(p):
+        m = copy.copy(model); m.wv = copy.copy(model.wv)
+        m.wv.vectors = start["syn0"].copy(); m.syn1 = start["syn1"].copy()
+        ids, offs = round_slice(*parts[p], r, syncs)
+        eff, _ = m._kernel(False).train_job(ids, offs, a0, a1, _mix_seed(seed, p, r))
+        results[p] = ({n: weights(m)[n] - start[n] for n in names}, eff)
+    th = [threading.Thread(target=work, args=(p,)) for p in range(P)]
+    [t.start() for t in th]; [t.join() for t in th]
+    for n in names:
+        deltas = [res[0][n] for res in results]
+        touched = [np.any(d != 0, axis=1) for d in deltas]
+        if scheme == "avg":
+            w = [t * float(res[1]) for t, res in zip(touched, results)]
+            num = sum(d * np.float32(res[1]) for d, res in zip(deltas, results)); den = sum(w)
+            rows = den > 0
+            update = np.zeros_like(num); update[rows] = num[rows] / den[rows, None].astype(np.float32)
+        elif scheme == "sum":
+            update = sum(deltas) * np.float32(extra.get("scale", 1.0))
+        elif scheme == "sum_syn0_avg_syn1":
+            if n == "syn0": update = sum(deltas)
+            else:
+                cnt = sum(t.astype(np.float32) for t in touched); rows = cnt > 0
+                update = np.zeros_like(deltas[0]); update[rows] = sum(deltas)[rows] / cnt[rows, None]
+        elif scheme == "bmuf":  # block momentum on the averaged change
+            cnt = sum(t.astype(np.float32) for t in touched); rows = cnt > 0
+            avg = np.zeros_like(deltas[0]); avg[rows] = sum(deltas)[rows] / cnt[rows, None]
+            eta = extra.get("eta", 1 - 1 / P)
+            momentum[n] = eta * momentum[n] + avg
+            update = momentum[n]
+        elif scheme == "avg_scaled":  # average over touching partitions x number touching ^ gamma
+            cnt = sum(t.astype(np.float32) for t in touched); rows = cnt > 0
+            g = extra.get("gamma", 1.0)
+            update = np.zeros_like(deltas[0]); update[rows] = sum(deltas)[rows] / cnt[rows, None] ** (1 - g)
+        elif scheme == "mean":  # plain average over all partitions (zero change where untouched)
+            update = sum(deltas) / np.float32(P)
+        else:
+            raise SystemExit(scheme)
+        weights(model)[n][...] += update
+elapsed = time.perf_counter() - t0
+model.wv.norms = None
+out = {"scheme": scheme, "syncs": syncs, "seed": seed, "P": P, **extra, "train_s": round(elapsed, 1)}
+for name, f in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+    out[name] = round(float(model.wv.evaluate_word_pairs(datapath(f))[1].statistic), 4)
+print(json.dumps(out), flush=True)
