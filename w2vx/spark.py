@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import functools
 import operator
+import random
 from typing import Any, Iterator
 
 import numpy as np
@@ -49,7 +50,7 @@ from w2vx._spark import column_rdd, freeze_worker_heap, require_pyspark, run_job
 from w2vx._train import encode_sentences
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 
-__all__ = ["train_word2vec"]
+__all__ = ["train_word2vec", "deal_sentences", "merge_changes"]
 
 _OUTPUT_LAYERS = ("syn1", "syn1neg")
 
@@ -85,6 +86,46 @@ def _encode_partition(sentences: Iterator[Any], key_to_index: Any) -> Iterator[t
     ids, offsets, _ = encode_sentences([_tokens(s) for s in sentences], vocabulary,
                                        len(vocabulary))
     yield ids, offsets
+
+
+def _deal(index: int, sentences: Iterator[Any], seed: int, parts: int) -> Iterator[tuple[int, Any]]:
+    """Executor: ``(partition, sentence)``, the partition drawn at random for every sentence
+    (seeded by ``seed`` and the input partition's index, so a rerun deals alike)."""
+    draw = random.Random(_mix_seed(seed, index)).randrange
+    for sentence in sentences:
+        yield draw(parts), sentence
+
+
+def deal_sentences(sentences: Any, num_partitions: int, seed: int) -> Any:
+    """The sentences of an RDD dealt to ``num_partitions`` partitions at random, seeded.
+
+    Every sentence goes to a partition drawn uniformly at random; within a
+    partition the sentences keep their input order (input partition by input
+    partition).  Spark primitives only: ``mapPartitionsWithIndex`` draws,
+    ``partitionBy`` moves each sentence to its partition.
+
+    Parameters
+    ----------
+    sentences : pyspark.RDD
+    num_partitions : int
+        Partitions of the result (>= 1).
+    seed : int
+        Seed of the draws: the same input, partitioning and seed give the same deal.
+
+    Returns
+    -------
+    pyspark.RDD
+        The same sentences in ``num_partitions`` partitions.
+    """
+    if isinstance(num_partitions, bool) or not isinstance(num_partitions, int) or num_partitions < 1:
+        raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    dealt = sentences.mapPartitionsWithIndex(functools.partial(_deal, seed=int(seed),
+                                                               parts=num_partitions))
+    return dealt.partitionBy(num_partitions, _identity).values()
+
+
+def _identity(key: int) -> int:
+    return key
 
 
 def _weights(model: Word2Vec) -> dict[str, np.ndarray]:
@@ -148,13 +189,43 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
 
 
 MERGES = ("sqrt", "average", "sum")
+
+
+def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarray,
+                  merge: str) -> None:
+    """Driver: move ``array``'s rows (in place) by the partitions' summed changes.
+
+    Parameters
+    ----------
+    array : ndarray of float32, shape (V, d)
+        The weights before the round.
+    changes : ndarray of float32, shape (V, d)
+        Sum over the partitions of what each changed (for ``'average'``, each
+        partition's change times the words it trained).
+    row_weights : ndarray of float64, shape (V,)
+        Sum over the partitions of their weight on each row: 1 per partition that
+        changed the row (``'sqrt'``, ``'sum'``), the words the partition trained
+        (``'average'``); 0 where no partition changed it (the row stays).
+    merge : {'sqrt', 'average', 'sum'}
+        ``'sum'``: ``array += changes``; ``'sqrt'``: ``changes / sqrt(n)`` for a row
+        changed by ``n`` partitions; ``'average'``: ``changes / row_weights``.
+    """
+    if merge not in MERGES:
+        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
+    rows = row_weights > 0
+    if merge == "sum":
+        array[rows] += changes[rows]
+    elif merge == "sqrt":
+        array[rows] += changes[rows] / np.sqrt(row_weights[rows, None]).astype(np.float32)
+    else:
+        array[rows] += changes[rows] / row_weights[rows, None].astype(np.float32)
 #: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
 DEFAULT_SYNCS_PER_EPOCH = 16
 
 
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
-                   tree_depth: int = 2, syncs_per_epoch: int | None = None, merge: str = "sqrt",
-                   **word2vec_params: Any) -> Word2Vec:
+                   shuffle: bool = True, tree_depth: int = 2, syncs_per_epoch: int | None = None,
+                   merge: str = "sqrt", **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`w2vx.Word2Vec` on a Spark DataFrame or RDD of tokenised sentences.
 
     Parameters
@@ -164,8 +235,18 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     column : str
         The token column of a DataFrame.
     num_partitions : int, optional
-        Repartition the sentences to this many partitions first (MLlib's
-        ``numPartitions``); default: keep the input's partitioning.
+        Train on this many partitions (MLlib's ``numPartitions``); default: as
+        many as the input has.
+    shuffle : bool
+        When several partitions train, first deal the sentences to them at random
+        (seeded by ``seed``; :func:`deal_sentences`), so that every partition holds
+        a sample of the whole corpus, as MLlib's ``repartition`` gives it.  A
+        partition holding a contiguous stretch of a corpus stored in some order
+        (by source, topic, label) drifts towards that stretch between merges:
+        with IMDB split in contiguous halves, SimLex-999 fell by about 0.015
+        (``docs/scaling.md``).  ``False`` keeps the input's partitioning (or
+        Spark's ``repartition`` when ``num_partitions`` is given) and saves the
+        shuffle, for input already in random order.  One partition: no shuffle.
     tree_depth : int
         Depth of ``treeAggregate``.
     syncs_per_epoch : int, optional
@@ -214,9 +295,16 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     word2vec_params["workers"] = 1
     model = Word2Vec(**word2vec_params)  # validates every parameter
     sentences = column_rdd(data, column)
-    if num_partitions is not None:
-        if isinstance(num_partitions, bool) or not isinstance(num_partitions, int) or num_partitions < 1:
-            raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    if num_partitions is not None and (isinstance(num_partitions, bool)
+                                       or not isinstance(num_partitions, int) or num_partitions < 1):
+        raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    parts = sentences.getNumPartitions() if num_partitions is None else num_partitions
+    if shuffle and parts > 1:
+        # every partition a random sample of the corpus, whatever order the input is in
+        sentences = deal_sentences(sentences, parts, _mix_seed(model.seed, 0x5EED))
+    elif num_partitions is not None:
         sentences = sentences.repartition(num_partitions)
     if isinstance(tree_depth, bool) or not isinstance(tree_depth, int) or tree_depth < 1:
         raise ValueError(f"tree_depth must be an integer >= 1, got {tree_depth!r}")
@@ -259,14 +347,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                     continue
                 changes, row_weights = summed
                 for name, array in _weights(model).items():
-                    rows = row_weights[name] > 0
-                    if merge == "sum":
-                        array[rows] += changes[name][rows]
-                    elif merge == "sqrt":
-                        array[rows] += changes[name][rows] / np.sqrt(
-                            row_weights[name][rows, None]).astype(np.float32)
-                    else:
-                        array[rows] += changes[name][rows] / row_weights[name][rows, None].astype(np.float32)
+                    merge_changes(array, changes[name], row_weights[name], merge)
         model.train_count += 1
     finally:
         encoded.unpersist()
