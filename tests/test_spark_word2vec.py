@@ -175,8 +175,19 @@ def test_merge_rules_on_small_arrays():
     array = start.copy()
     merge_changes(array, np.array([[40, 0]] * 4, np.float32), np.array([40.0, 30, 10, 0]), "average")
     np.testing.assert_allclose(array[:, 0], start[:, 0] + [1, 40 / 30, 4, 0], rtol=1e-6)
-    with pytest.raises(ValueError, match="merge"):
-        merge_changes(start.copy(), changes, touched, "mean")
+    # a number p: the sum divided by n ** p; 0 and 0.5 are 'sum' and 'sqrt'
+    for power, named in ((0, "sum"), (0.5, "sqrt")):
+        by_number, by_name = start.copy(), start.copy()
+        merge_changes(by_number, changes, touched, power)
+        merge_changes(by_name, changes, touched, named)
+        np.testing.assert_array_equal(by_number, by_name)
+    array = start.copy()
+    merge_changes(array, changes, touched, 0.35)
+    np.testing.assert_allclose(array, start + changes * np.array([2 ** -0.35, 2 ** -0.35, 1, 0])[:, None],
+                               rtol=1e-6)
+    for bad in ("mean", 1.5, -0.1, True, None):
+        with pytest.raises(ValueError, match="merge"):
+            merge_changes(start.copy(), changes, touched, bad)
 
 
 def test_shuffle_option(spark):

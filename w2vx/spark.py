@@ -6,6 +6,8 @@ every mode of w2vx (skip-gram or CBOW, negative sampling or hierarchical
 softmax, subsampling) where MLlib has only skip-gram with hierarchical softmax::
 
     sentences (DataFrame array<string> column or RDD of token lists)
+      -> with several partitions, sentences dealt to them at random (seeded;
+         mapPartitionsWithIndex + partitionBy), as MLlib's repartition mixes them
       -> vocabulary counted with reduceByKey; tables built on the driver
          (w2vx.Word2Vec.build_vocab_from_freq: sort, min_count, Huffman tree,
          negative table, subsampling)
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import operator
 import random
 from typing import Any, Iterator
@@ -50,7 +53,7 @@ from w2vx._spark import column_rdd, freeze_worker_heap, require_pyspark, run_job
 from w2vx._train import encode_sentences
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 
-__all__ = ["train_word2vec", "deal_sentences", "merge_changes"]
+__all__ = ["train_word2vec", "deal_sentences", "merge_changes", "merge_exponent"]
 
 _OUTPUT_LAYERS = ("syn1", "syn1neg")
 
@@ -146,7 +149,7 @@ def _round_slice(ids: np.ndarray, offsets: np.ndarray, part: int, parts: int) ->
 
 def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: Any,
                      alpha_start: float, alpha_end: float, seed: int, sync: int = 0,
-                     syncs: int = 1, merge: str = "sqrt") -> Iterator[tuple]:
+                     syncs: int = 1, merge: str | float = "sqrt") -> Iterator[tuple]:
     """Executor: train round ``sync`` of ``syncs`` (that share of the partition's sentences)
     on a private copy; return the changes (weighted for ``merge='average'``) and weights
     (words trained, for ``'average'``, else 1, on the rows the partition changed)."""
@@ -191,8 +194,22 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
 MERGES = ("sqrt", "average", "sum")
 
 
+def merge_exponent(merge: str | float) -> float | None:
+    """The exponent ``p`` of a merge rule (the summed changes are divided by ``n ** p``),
+    None for ``'average'``; ValueError for anything else."""
+    named = {"sum": 0.0, "sqrt": 0.5}
+    if isinstance(merge, str):
+        if merge == "average":
+            return None
+        if merge in named:
+            return named[merge]
+    elif isinstance(merge, numbers.Real) and not isinstance(merge, bool) and 0.0 <= merge <= 1.0:
+        return float(merge)
+    raise ValueError(f"merge must be one of {MERGES} or a number in [0, 1], got {merge!r}")
+
+
 def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarray,
-                  merge: str) -> None:
+                  merge: str | float) -> None:
     """Driver: move ``array``'s rows (in place) by the partitions' summed changes.
 
     Parameters
@@ -204,28 +221,28 @@ def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarra
         partition's change times the words it trained).
     row_weights : ndarray of float64, shape (V,)
         Sum over the partitions of their weight on each row: 1 per partition that
-        changed the row (``'sqrt'``, ``'sum'``), the words the partition trained
-        (``'average'``); 0 where no partition changed it (the row stays).
-    merge : {'sqrt', 'average', 'sum'}
-        ``'sum'``: ``array += changes``; ``'sqrt'``: ``changes / sqrt(n)`` for a row
-        changed by ``n`` partitions; ``'average'``: ``changes / row_weights``.
+        changed the row (``n``), or for ``'average'`` the words the partition
+        trained; 0 where no partition changed it (the row stays).
+    merge : {'sqrt', 'average', 'sum'} or float in [0, 1]
+        A number ``p``: ``array += changes / n ** p`` on the changed rows
+        (``'sum'`` is 0, ``'sqrt'`` 0.5, the plain mean 1); ``'average'``:
+        ``changes / row_weights``.
     """
-    if merge not in MERGES:
-        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
+    power = merge_exponent(merge)
     rows = row_weights > 0
-    if merge == "sum":
+    if power is None:
+        array[rows] += changes[rows] / row_weights[rows, None].astype(np.float32)
+    elif power == 0.0:
         array[rows] += changes[rows]
-    elif merge == "sqrt":
+    elif power == 0.5:
         array[rows] += changes[rows] / np.sqrt(row_weights[rows, None]).astype(np.float32)
     else:
-        array[rows] += changes[rows] / row_weights[rows, None].astype(np.float32)
-#: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
-DEFAULT_SYNCS_PER_EPOCH = 16
+        array[rows] += changes[rows] / (row_weights[rows, None] ** power).astype(np.float32)
 
 
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
                    shuffle: bool = True, tree_depth: int = 2, syncs_per_epoch: int | None = None,
-                   merge: str = "sqrt", **word2vec_params: Any) -> Word2Vec:
+                   merge: str | float = "sqrt", **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`w2vx.Word2Vec` on a Spark DataFrame or RDD of tokenised sentences.
 
     Parameters
@@ -257,9 +274,11 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         weights and one aggregation of the changes (``V x d`` floats per layer and
         partition, see ``docs/scaling.md``).  Default: 1 with one partition (nothing
         to merge), else ``DEFAULT_SYNCS_PER_EPOCH`` (16).  MLlib's scheme is 1.
-    merge : {'sqrt', 'average', 'sum'}
+    merge : {'sqrt', 'average', 'sum'} or float in [0, 1]
         How the partitions' changes to a row combine, ``n`` being the number of
-        partitions that changed it in the round.  ``'sqrt'`` (default): the sum of
+        partitions that changed it in the round.  A number ``p``: the sum of the
+        changes divided by ``n ** p`` (0 is ``'sum'``, 1 the plain mean of the
+        partitions that changed the row).  ``'sqrt'`` (default, ``p = 0.5``): the sum of
         the changes divided by ``sqrt(n)``.  ``'average'`` (MLlib's rule): their
         average, weighted by how many words each partition trained; a row that every
         partition trains moves as far as in one partition's share of the data.
@@ -290,8 +309,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     if syncs_per_epoch is not None and (isinstance(syncs_per_epoch, bool)
                                         or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1):
         raise ValueError(f"syncs_per_epoch must be an integer >= 1, got {syncs_per_epoch!r}")
-    if merge not in MERGES:
-        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
+    merge_exponent(merge)  # validates
     word2vec_params["workers"] = 1
     model = Word2Vec(**word2vec_params)  # validates every parameter
     sentences = column_rdd(data, column)

@@ -9,7 +9,12 @@ Used to choose w2vx.spark's default merge (results: benchmarks/results/spark_wor
 
 SCHEME: avg (MLlib's weighted average), sum, mean (plain mean; with {"alpha_scale": 2}),
 avg_scaled (sum / n ** (1 - gamma); {"gamma": 0.5} is merge='sqrt'), bmuf (block momentum),
-sum_syn0_avg_syn1.  Prints one JSON line with WordSim353 / SimLex-999 Spearman.
+sum_syn0_avg_syn1, cos (sum / (1 + (n - 1) * mean pairwise cosine of the changes)).
+Split (extras): interleaved lines (default), {"random_split": true}, {"block": k} (interleaved
+blocks of k lines; 25000 = contiguous halves), {"split_file": npz} (the line numbers each Spark
+partition held, in order).  {"spark_seeds": true}: w2vx.spark's per-round and per-partition
+seeds.  Given the same split, vocabulary order and seeds, w2vx.spark trains the same weights
+(benchmarks/probes/w2v_spark_vs_sim.py).  Prints one JSON line with WordSim353 / SimLex-999.
 """
 import copy, json, sys, time, threading
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
