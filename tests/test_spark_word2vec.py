@@ -136,3 +136,72 @@ def test_one_partition_merges_agree(spark):
         other = train_word2vec(rdd, merge=merge, **params)
         np.testing.assert_allclose(averaged.wv.vectors, other.wv.vectors, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(averaged.syn1, other.syn1, rtol=1e-5, atol=1e-6)
+
+
+def test_deal_sentences_is_a_seeded_random_mix(spark):
+    from w2vx.spark import deal_sentences
+    sentences = [[f"s{i}"] for i in range(400)]
+    contiguous = spark.sparkContext.parallelize(sentences, 2)   # halves: s0-s199, s200-s399
+    dealt = deal_sentences(contiguous, 2, seed=11).glom().collect()
+    ids = [[int(s[0][1:]) for s in part] for part in dealt]
+    assert sorted(ids[0] + ids[1]) == list(range(400))           # every sentence once
+    for part in ids:
+        assert 150 < len(part) < 250                             # about half each
+        first_half = sum(i < 200 for i in part)
+        assert 0.35 < first_half / len(part) < 0.65              # a mix of both halves
+        assert part == sorted(part)                              # input order kept inside
+    assert deal_sentences(contiguous, 2, seed=11).glom().collect() == dealt   # seeded
+    assert deal_sentences(contiguous, 2, seed=12).glom().collect() != dealt
+    three = deal_sentences(contiguous, 3, seed=11).glom().collect()
+    assert len(three) == 3 and sum(map(len, three)) == 400
+    with pytest.raises(ValueError, match="num_partitions"):
+        deal_sentences(contiguous, 0, seed=1)
+
+
+def test_merge_rules_on_small_arrays():
+    from w2vx.spark import merge_changes
+    start = np.arange(8, dtype=np.float32).reshape(4, 2)
+    # rows 0-1 changed by 2 partitions, row 2 by 1, row 3 by none
+    changes = np.array([[2, 4], [-1, 1], [3, 3], [0, 0]], dtype=np.float32)
+    touched = np.array([2.0, 2.0, 1.0, 0.0])
+    for merge, scale in (("sum", [1, 1, 1]), ("sqrt", [2 ** -0.5, 2 ** -0.5, 1]),
+                         ("average", [0.5, 0.5, 1])):
+        array = start.copy()
+        merge_changes(array, changes, touched, merge)
+        np.testing.assert_allclose(array[:3], start[:3] + changes[:3] * np.array(scale)[:, None],
+                                   rtol=1e-6)
+        np.testing.assert_array_equal(array[3], start[3])        # untouched row stays
+    # 'average' divides by the summed word weights: partitions of 30 and 10 words
+    array = start.copy()
+    merge_changes(array, np.array([[40, 0]] * 4, np.float32), np.array([40.0, 30, 10, 0]), "average")
+    np.testing.assert_allclose(array[:, 0], start[:, 0] + [1, 40 / 30, 4, 0], rtol=1e-6)
+    # a number p: the sum divided by n ** p; 0 and 0.5 are 'sum' and 'sqrt'
+    for power, named in ((0, "sum"), (0.5, "sqrt")):
+        by_number, by_name = start.copy(), start.copy()
+        merge_changes(by_number, changes, touched, power)
+        merge_changes(by_name, changes, touched, named)
+        np.testing.assert_array_equal(by_number, by_name)
+    array = start.copy()
+    merge_changes(array, changes, touched, 0.35)
+    np.testing.assert_allclose(array, start + changes * np.array([2 ** -0.35, 2 ** -0.35, 1, 0])[:, None],
+                               rtol=1e-6)
+    for bad in ("mean", 1.5, -0.1, True, None):
+        with pytest.raises(ValueError, match="merge"):
+            merge_changes(start.copy(), changes, touched, bad)
+
+
+def test_shuffle_option(spark):
+    sentences = planted_sentences(seed=8)
+    rdd = spark.sparkContext.parallelize(sentences, 2)
+    params = dict(sg=1, hs=1, negative=0, vector_size=16, window=3, min_count=1, epochs=3, seed=4)
+    kept = train_word2vec(rdd, shuffle=False, **params)
+    dealt = train_word2vec(rdd, **params)
+    assert kept.wv.index_to_key == dealt.wv.index_to_key         # same vocabulary either way
+    assert not np.allclose(kept.wv.vectors, dealt.wv.vectors)     # but other partitions' contents
+    assert group_margin(dealt) > 0.5 and group_margin(kept) > 0.5
+    # one partition: nothing to deal, shuffle changes nothing
+    one = [train_word2vec(spark.sparkContext.parallelize(sentences, 1), shuffle=s, **params)
+           for s in (True, False)]
+    np.testing.assert_array_equal(one[0].wv.vectors, one[1].wv.vectors)
+    with pytest.raises(TypeError, match="shuffle"):
+        train_word2vec(rdd, shuffle="yes", **params)

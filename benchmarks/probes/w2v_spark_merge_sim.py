@@ -9,7 +9,12 @@ Used to choose w2vx.spark's default merge (results: benchmarks/results/spark_wor
 
 SCHEME: avg (MLlib's weighted average), sum, mean (plain mean; with {"alpha_scale": 2}),
 avg_scaled (sum / n ** (1 - gamma); {"gamma": 0.5} is merge='sqrt'), bmuf (block momentum),
-sum_syn0_avg_syn1.  Prints one JSON line with WordSim353 / SimLex-999 Spearman.
+sum_syn0_avg_syn1, cos (sum / (1 + (n - 1) * mean pairwise cosine of the changes)).
+Split (extras): interleaved lines (default), {"random_split": true}, {"block": k} (interleaved
+blocks of k lines; 25000 = contiguous halves), {"split_file": npz} (the line numbers each Spark
+partition held, in order).  {"spark_seeds": true}: w2vx.spark's per-round and per-partition
+seeds.  Given the same split, vocabulary order and seeds, w2vx.spark trains the same weights
+(benchmarks/probes/w2v_spark_vs_sim.py).  Prints one JSON line with WordSim353 / SimLex-999.
 """
 import copy, json, sys, time, threading
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
@@ -33,9 +38,19 @@ model.build_vocab_from_freq(freq, corpus_count=len(lines))
 k2i = model.wv.key_to_index
 rng = np.random.default_rng(seed)
 assign = rng.integers(0, P, len(lines)) if extra.get("random_split") else np.arange(len(lines)) % P
+# each partition's line numbers, in training order: interleaved lines (default), a seeded random
+# assignment, interleaved blocks of {"block": k} lines, or a split saved from Spark ({"split_file":
+# npz of arrays p0, p1, ...: what w2vx.spark's partitions held, in order)
+if extra.get("split_file"):
+    saved = np.load(extra["split_file"])
+    members = [saved[f"p{p}"] for p in range(P)]
+elif extra.get("block"):
+    members = [np.flatnonzero((np.arange(len(lines)) // extra["block"]) % P == p) for p in range(P)]
+else:
+    members = [np.flatnonzero(assign == p) for p in range(P)]
 parts = []
 for p in range(P):
-    ids, offsets, _ = encode_sentences([lines[i] for i in np.flatnonzero(assign == p)], k2i, len(k2i))
+    ids, offsets, _ = encode_sentences([lines[i] for i in members[p]], k2i, len(k2i))
     parts.append((ids, offsets))
 sched = _Schedule(0.025, 0.025e-4, 1)
 names = ["syn0", "syn1"]
@@ -54,7 +69,9 @@ for r in range(syncs):
         m = copy.copy(model); m.wv = copy.copy(model.wv)
         m.wv.vectors = start["syn0"].copy(); m.syn1 = start["syn1"].copy()
         ids, offs = round_slice(*parts[p], r, syncs)
-        eff, _ = m._kernel(False).train_job(ids, offs, a0, a1, _mix_seed(seed, p, r))
+        job_seed = (_mix_seed(_mix_seed(seed, 0, r), p, 0) if extra.get("spark_seeds")  # w2vx.spark's
+                    else _mix_seed(seed, p, r))
+        eff, _ = m._kernel(False).train_job(ids, offs, a0, a1, job_seed)
         results[p] = ({n: weights(m)[n] - start[n] for n in names}, eff)
     th = [threading.Thread(target=work, args=(p,)) for p in range(P)]
     [t.start() for t in th]; [t.join() for t in th]
@@ -83,6 +100,12 @@ for r in range(syncs):
             cnt = sum(t.astype(np.float32) for t in touched); rows = cnt > 0
             g = extra.get("gamma", 1.0)
             update = np.zeros_like(deltas[0]); update[rows] = sum(deltas)[rows] / cnt[rows, None] ** (1 - g)
+        elif scheme == "cos":  # sum / (1 + (n - 1) * mean pairwise cosine of the changes, >= 0)
+            unit = sum(d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-30) for d in deltas)
+            cnt = sum(t.astype(np.float32) for t in touched); rows = cnt > 1
+            c = np.zeros_like(cnt)
+            c[rows] = np.clip(((unit[rows] ** 2).sum(1) - cnt[rows]) / (cnt[rows] * (cnt[rows] - 1)), 0, 1)
+            update = sum(deltas) / (1 + (cnt - 1).clip(0) * c)[:, None]
         elif scheme == "mean":  # plain average over all partitions (zero change where untouched)
             update = sum(deltas) / np.float32(P)
         else:
