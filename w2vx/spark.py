@@ -240,6 +240,10 @@ def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarra
         array[rows] += changes[rows] / (row_weights[rows, None] ** power).astype(np.float32)
 
 
+#: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
+DEFAULT_SYNCS_PER_EPOCH = 16
+
+
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
                    shuffle: bool = True, tree_depth: int = 2, syncs_per_epoch: int | None = None,
                    merge: str | float = "sqrt", **word2vec_params: Any) -> Word2Vec:
