@@ -6,9 +6,9 @@ one JSON line per run (WordSim353, SimLex-999, analogy % with restrict_vocab=300
 to ``--out``.  Runs in this process; the library is imported from the current
 ``PYTHONPATH`` (point it at a worktree or at a patched copy to compare variants).
 
-    flock -s /tmp/gensimx-bench.lock python3 benchmarks/w2v_quality_probe.py \
+    flock -s /tmp/gensimx-bench.lock python3 benchmarks/probes/w2v_quality_probe.py \
         --lib w2vx --workers 1 --seeds 1,2,3 --tag w1 --out benchmarks/results/probe.jsonl
-    python3 benchmarks/w2v_quality_probe.py --summary benchmarks/results/probe.jsonl
+    python3 benchmarks/probes/w2v_quality_probe.py --summary benchmarks/results/probe.jsonl
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from bench_word2vec import COMMON, MODES, truncated_copy  # noqa: E402
 from datasets import imdb_text_path  # noqa: E402
