@@ -291,8 +291,9 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         moves towards the same place.  Measured on IMDB, 2 partitions, 16 rounds:
         ``benchmarks/results/spark_word2vec*.md`` and ``docs/scaling.md``; over 8
         simulated seeds ``merge=0.35`` scored WordSim353 +0.007 and SimLex-999
-        -0.002 against ``'sqrt'``, which stays the default because a smaller
-        exponent moves rows further the more partitions train them.
+        -0.002 against ``'sqrt'``, but at 4 partitions it broke down (SimLex-999
+        0.03-0.06 against 0.18-0.19): a smaller exponent moves rows further the
+        more partitions train them.  Hence ``'sqrt'``.
     **word2vec_params
         Any :class:`w2vx.Word2Vec` parameter (``vector_size``, ``window``,
         ``min_count``, ``sg``, ``hs``, ``negative``, ``sample``, ``alpha``,
