@@ -577,6 +577,7 @@ class LdaModel:
         sstats_t = np.zeros_like(self._exp_elog_beta_t) if sstats_into is None else sstats_into
         draw = self._gamma_source(_chunk_len(chunk))
         step, alpha = _estep.DOC_BLOCK_SIZE, np.ascontiguousarray(self.alpha)
+        beta_max = _estep.row_max(self._exp_elog_beta_t, self.workers)  # once, not per slice
         slices = (chunk.slices(step) if isinstance(chunk, BowChunk) else
                   (chunk[i:i + step] for i in range(0, chunk.shape[0], step)))
         start = 0
@@ -586,7 +587,7 @@ class LdaModel:
                 *_csr_arrays(piece), self._exp_elog_beta_t, alpha, gamma,
                 self.iterations if iterations is None else iterations,
                 self.gamma_threshold if gamma_threshold is None else gamma_threshold,
-                workers=self.workers, eps=self.eps, sstats_t=sstats_t)
+                workers=self.workers, eps=self.eps, sstats_t=sstats_t, beta_max=beta_max)
             start += piece.shape[0]
         return sstats_t
 

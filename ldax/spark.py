@@ -240,6 +240,7 @@ def _estep_partition(index: int, documents: Iterator[tuple[bytes, bytes]], table
     num_topics = table.shape[1]
     sstats_t = np.zeros_like(table)  # the kernel adds every block's statistics to it
     elog_theta_sum = np.zeros(num_topics)
+    beta_max = _estep.row_max(table)  # once per partition, not per block
     n_docs = n_records = 0
     for block_no, block in enumerate(_document_blocks(documents, num_terms, block_size)):
         n_records += block.shape[0]
@@ -252,7 +253,8 @@ def _estep_partition(index: int, documents: Iterator[tuple[bytes, bytes]], table
         gamma = _estep.init_gamma(block.shape[0], num_topics,
                                   _block_seed(update_seed, index * _BLOCKS_PER_PARTITION + block_no))
         _estep.e_step(*_csr_arrays(block), table, alpha, gamma,
-                      iterations, gamma_threshold, workers=1, eps=eps, sstats_t=sstats_t)
+                      iterations, gamma_threshold, workers=1, eps=eps, sstats_t=sstats_t,
+                      beta_max=beta_max)
         elog_theta_sum += dirichlet_expectation(gamma).sum(axis=0)
         n_docs += block.shape[0]
     yield sstats_t, elog_theta_sum, n_docs, n_records

@@ -97,6 +97,30 @@ def test_kernel_refuses_malformed_csr_arrays():
     assert 0 <= ok <= 2 and np.all(np.isfinite(gamma))
 
 
+def test_row_max_and_a_given_beta_max_leave_the_kernel_unchanged():
+    """row_max equals numpy's; passing it to e_step (as the sliced path does) changes nothing."""
+    from ldax import _estep
+    rng = np.random.default_rng(3)
+    ebt = rng.random((V, K)) ** 8
+    np.testing.assert_array_equal(_estep.row_max(ebt, 2), ebt.max(axis=1))
+    indptr = np.array([0, 3, 5], dtype=np.int32)
+    indices = np.array([0, 4, 9, 2, 4], dtype=np.int32)
+    data = np.array([1.0, 3.0, 2.0, 5.0, 1.0])
+    alpha = np.full(K, 0.05)
+    gamma0 = rng.gamma(100.0, 0.01, size=(2, K))
+    results = []
+    for given in (None, _estep.row_max(ebt)):
+        gamma, sstats = gamma0.copy(), np.zeros_like(ebt)
+        _estep.e_step(indptr, indices, data, ebt, alpha, gamma, 50, 1e-3, sstats_t=sstats,
+                      beta_max=given)
+        results.append((gamma, sstats))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    with pytest.raises(ValueError, match="beta_max"):
+        _estep.e_step(indptr, indices, data, ebt, alpha, gamma0.copy(), 5, 1e-3,
+                      beta_max=np.ones(V - 1))
+
+
 def planted_sparse_corpus(n_docs, num_terms, num_topics, seed):
     """Documents each drawn from one or two of ``num_topics`` disjoint word blocks."""
     rng = np.random.RandomState(seed)
