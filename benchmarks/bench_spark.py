@@ -19,9 +19,9 @@ documents by the one shared evaluator ``topic_metrics.lda_heldout_bound``,
 fed MLlib's ``topicsMatrix()`` (its variational lambda, V x K, transposed) and
 ``estimatedDocConcentration()``, and ldax's lambda and alpha.
 
-Peak memory: ``harness.TreeMemorySampler``, the summed proportional set size
-of the whole process tree (this driver, the JVM and its Python workers),
-sampled every 0.1 s during each fit.
+Memory: ``harness.tree_pss_mb``, the summed proportional set size of the
+whole process tree (this driver, the JVM and its Python workers), read once
+right after each fit (sampling during the fit slowed the fits; see ``timed``).
 
 word2vec (``--part w2v``): the IMDB reviews (50,000 lines, 11.5M tokens)
 tokenised by whitespace into a DataFrame column of string arrays, 1 and 2
@@ -48,7 +48,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from datasets import imdb_text_path, load_20news_bow  # noqa: E402
-from harness import TreeMemorySampler, markdown_table, merge_runs, write_results  # noqa: E402
+from harness import tree_pss_mb, markdown_table, merge_runs, write_results  # noqa: E402
 from topic_metrics import lda_heldout_bound  # noqa: E402
 
 from w2vx._spark import local_session  # noqa: E402
@@ -57,12 +57,19 @@ K = 50
 
 
 def timed(fit: Callable[[], Any]) -> tuple[Any, float, float]:
-    """(result, seconds, peak memory MB of the process tree: driver, JVM, Python workers)."""
-    with TreeMemorySampler(interval=0.1) as memory:
-        start = time.perf_counter()
-        result = fit()
-        seconds = time.perf_counter() - start
-    return result, seconds, memory.peak_mb
+    """(result, seconds, memory MB of the process tree right after the fit: driver, JVM,
+    Python workers).
+
+    Nothing samples memory during the fit: reading ``/proc/<pid>/smaps`` of the JVM every
+    0.1 s (as this benchmark did until 2026-12-02) slowed the fits themselves, MLlib's
+    most (its LDA, 2 passes at rate 0.05: 14.5 s with the sampler, 9.2 s without), which
+    inflated the speed-ups.  The JVM's heap does not shrink after a fit, so the
+    figure after it is close to the peak.
+    """
+    start = time.perf_counter()
+    result = fit()
+    seconds = time.perf_counter() - start
+    return result, seconds, tree_pss_mb()
 
 
 # ------------------------------------------------------------------ LDA
@@ -123,7 +130,7 @@ def bench_lda(spark: Any, passes_list: list[int], rates: list[float], repeats: i
                     runs.append({"contender": name, "subsampling_rate": rate, "passes": passes,
                                  "max_iter": max_iter, "seconds": seconds,
                                  "docs_per_s": docs / seconds, "heldout_bound": bound,
-                                 "peak_mem_mb": rss})
+                                 "mem_after_fit_mb": rss})
                     print(f"lda {name} rate={rate} passes={passes} iter={max_iter}: "
                           f"{seconds:.1f}s bound={bound:.4f} mem={rss:.0f}MB", flush=True)
                 rows.append(merge_runs(runs))
@@ -141,7 +148,7 @@ LDA_COLUMNS = [("contender", "contender", ""), ("subsampling_rate", "subsampling
                ("heldout_bound", "held-out bound", ".4f"),
                ("speedup_vs_mllib", "speed-up vs MLlib", ".2f"),
                ("bound_minus_mllib", "bound - MLlib's", "+.4f"),
-               ("peak_mem_mb", "peak PSS MB (tree)", ".0f")]
+               ("mem_after_fit_mb", "PSS MB after fit (tree)", ".0f")]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -167,8 +174,9 @@ def main(argv: list[str] | None = None) -> None:
         header = (f"# ldax on Spark vs MLlib online LDA: 20 Newsgroups BoW, K={K}, local[2], "
                   f"{args.partitions} partitions\n\nMedians of {args.repeats} runs; held-out "
                   f"per-word bound (natural log, higher is better) on the 7,487 test documents by "
-                  f"topic_metrics.lda_heldout_bound.  Peak memory is the PSS of the whole process "
-                  f"tree (driver, JVM, Python workers).  Shared 2-core machine: figures carry its noise.\n\n")
+                  f"topic_metrics.lda_heldout_bound.  Memory: PSS of the whole process "
+                  f"tree (driver, JVM, Python workers) right after each fit; nothing samples "
+                  f"it during the timed fit.  Shared 2-core machine: figures carry its noise.\n\n")
 
         def save_lda(rows: list[dict]) -> None:
             write_results(f"spark_lda{args.tag}", {"settings": settings, "rows": rows},
@@ -265,7 +273,7 @@ def bench_w2v(spark: Any, args: argparse.Namespace,
                 vectors, seconds, memory = timed(fit)
                 run = {"contender": name, "mode": mode, "partitions": partitions,
                        "seconds": seconds, "words_per_s": words * W2V["epochs"] / seconds,
-                       "vocab": len(vectors), **similarity_scores(vectors), "peak_mem_mb": memory}
+                       "vocab": len(vectors), **similarity_scores(vectors), "mem_after_fit_mb": memory}
                 runs.append(run)
                 print(f"w2v {name} {mode} partitions={partitions}: {seconds:.1f}s "
                       f"ws353={run['wordsim353_spearman']:.3f} "
@@ -286,7 +294,7 @@ W2V_COLUMNS = [("contender", "contender", ""), ("mode", "mode", ""),
                ("words_per_s", "words/s", ".0f"), ("speedup_vs_mllib", "speed-up vs MLlib", ".2f"),
                ("wordsim353_spearman", "WordSim353 rho", ".3f"),
                ("simlex999_spearman", "SimLex-999 rho", ".3f"), ("vocab", "vocab", ""),
-               ("peak_mem_mb", "peak PSS MB (tree)", ".0f")]
+               ("mem_after_fit_mb", "PSS MB after fit (tree)", ".0f")]
 
 
 if __name__ == "__main__":

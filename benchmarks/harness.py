@@ -96,6 +96,20 @@ def merge_runs(runs: list[dict]) -> dict:
     return merged
 
 
+def tree_pss_mb(proc: Any = None) -> float:
+    """Summed proportional set size (MB) of ``proc`` (default: this process) and its children."""
+    import psutil
+    proc = psutil.Process() if proc is None else proc
+    total = 0
+    for member in [proc, *proc.children(recursive=True)]:
+        try:
+            info = member.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except psutil.Error:        # a worker exited between listing and reading
+            pass
+    return total / 2**20
+
+
 class TreeMemorySampler:
     """Peak memory of this process and all its children while a block runs (MB).
 
@@ -119,15 +133,7 @@ class TreeMemorySampler:
         self.peak_mb = 0.0
 
     def _sample(self) -> float:
-        import psutil
-        total = 0
-        for proc in [self._proc, *self._proc.children(recursive=True)]:
-            try:
-                info = proc.memory_full_info()
-                total += getattr(info, "pss", info.rss)
-            except psutil.Error:        # a worker exited between listing and reading
-                pass
-        return total / 2**20
+        return tree_pss_mb(self._proc)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
