@@ -892,7 +892,7 @@ def row_max(const double[:, ::1] table, int workers=1):
     cdef double best
     if workers < 1:
         raise ValueError("row_max: workers must be >= 1")
-    out_arr = np.full(V, -np.inf)
+    out_arr = np.empty(V)  # every row is written below
     cdef double[::1] out = out_arr
     with nogil:
         for w in prange(V, num_threads=workers, schedule="static"):

@@ -120,8 +120,7 @@ def deal_sentences(sentences: Any, num_partitions: int, seed: int) -> Any:
     pyspark.RDD
         The same sentences in ``num_partitions`` partitions.
     """
-    if isinstance(num_partitions, bool) or not isinstance(num_partitions, int) or num_partitions < 1:
-        raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    _check_count("num_partitions", num_partitions)
     dealt = sentences.mapPartitionsWithIndex(functools.partial(_deal, seed=int(seed),
                                                                parts=num_partitions))
     return dealt.partitionBy(num_partitions, _identity).values()
@@ -129,6 +128,12 @@ def deal_sentences(sentences: Any, num_partitions: int, seed: int) -> Any:
 
 def _identity(key: int) -> int:
     return key
+
+
+def _check_count(name: str, value: Any) -> None:
+    """ValueError unless ``value`` is an integer >= 1 (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
 def _weights(model: Word2Vec) -> dict[str, np.ndarray]:
@@ -230,14 +235,8 @@ def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarra
     """
     power = merge_exponent(merge)
     rows = row_weights > 0
-    if power is None:
-        array[rows] += changes[rows] / row_weights[rows, None].astype(np.float32)
-    elif power == 0.0:
-        array[rows] += changes[rows]
-    elif power == 0.5:
-        array[rows] += changes[rows] / np.sqrt(row_weights[rows, None]).astype(np.float32)
-    else:
-        array[rows] += changes[rows] / (row_weights[rows, None] ** power).astype(np.float32)
+    divisor = row_weights[rows] if power is None else row_weights[rows] ** power
+    array[rows] += changes[rows] / divisor[:, None].astype(np.float32)
 
 
 #: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
@@ -314,16 +313,14 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     >>> model.wv.most_similar("good", topn=3)                            # doctest: +SKIP
     """
     require_pyspark()
-    if syncs_per_epoch is not None and (isinstance(syncs_per_epoch, bool)
-                                        or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1):
-        raise ValueError(f"syncs_per_epoch must be an integer >= 1, got {syncs_per_epoch!r}")
+    if syncs_per_epoch is not None:
+        _check_count("syncs_per_epoch", syncs_per_epoch)
     merge_exponent(merge)  # validates
     word2vec_params["workers"] = 1
     model = Word2Vec(**word2vec_params)  # validates every parameter
     sentences = column_rdd(data, column)
-    if num_partitions is not None and (isinstance(num_partitions, bool)
-                                       or not isinstance(num_partitions, int) or num_partitions < 1):
-        raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    if num_partitions is not None:
+        _check_count("num_partitions", num_partitions)
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     parts = sentences.getNumPartitions() if num_partitions is None else num_partitions
@@ -332,8 +329,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         sentences = deal_sentences(sentences, parts, _mix_seed(model.seed, 0x5EED))
     elif num_partitions is not None:
         sentences = sentences.repartition(num_partitions)
-    if isinstance(tree_depth, bool) or not isinstance(tree_depth, int) or tree_depth < 1:
-        raise ValueError(f"tree_depth must be an integer >= 1, got {tree_depth!r}")
+    _check_count("tree_depth", tree_depth)
     context = sentences.context
     if syncs_per_epoch is None:
         syncs_per_epoch = 1 if sentences.getNumPartitions() == 1 else DEFAULT_SYNCS_PER_EPOCH
