@@ -8,8 +8,9 @@ import pytest
 
 from ldax import LdaModel, _estep
 from ldax.lda import _csr_arrays, dirichlet_expectation
-from ldax.spark import (SparkLDA, _block_seed, _estep_partition, _partition_blocks,
-                        _partition_documents, to_documents, train_lda, transform)
+from ldax.spark import (SparkLDA, _block_csr, _block_seed, _document_rdd, _estep_partition,
+                        _internal_block_csr, _partition_blocks, _partition_documents,
+                        _rows_block_csr, to_documents, train_lda, transform)
 from w2vx._spark import local_session
 
 NUM_TERMS = 30
@@ -162,6 +163,45 @@ def test_dataframe_vectors_equal_rdd_of_bow(spark):
     # without id2word the vocabulary is the vectors' size
     inferred = train_lda(frame, num_topics=2, column="counts", passes=1, random_state=0)
     assert inferred.num_terms == NUM_TERMS
+
+
+def test_vector_column_is_read_as_internal_tuples(spark):
+    """A DataFrame's ml vectors reach the executors as VectorUDT's internal tuples (no
+    SparseVector per row) and give the same CSR blocks as the vectors themselves."""
+    from pyspark.ml.linalg import Vectors
+    corpus, _ = planted_corpus(n_docs=20, seed=9)
+    vectors = [Vectors.sparse(NUM_TERMS, doc) for doc in corpus]
+    vectors[3] = Vectors.dense([float(i % 3) for i in range(NUM_TERMS - 2)])  # narrower, dense
+    vectors[4] = Vectors.sparse(NUM_TERMS, [])                                # empty
+    frame = spark.createDataFrame([(i, v) for i, v in enumerate(vectors)], ["id", "counts"])
+    rdd, internal = _document_rdd(frame, "counts")
+    rows = rdd.collect()
+    assert internal and [type(row) for row in rows] == [tuple] * 20
+    assert rows[0][0] == (0, NUM_TERMS, vectors[0].indices.tolist(), vectors[0].values.tolist())
+    assert rows[3][0][0] == 1  # dense
+    expected = _block_csr(vectors, NUM_TERMS, "here")
+    for got in (_rows_block_csr(rows, NUM_TERMS, "here"),
+                _rows_block_csr([(v,) for v in vectors], NUM_TERMS, "here")):  # rows of vectors
+        assert (got != expected).nnz == 0 and got.shape == expected.shape
+        assert got.indices.dtype == np.int32 and got.data.dtype == np.float64
+    assert not _document_rdd(frame, "id")[1]  # not a vector column: the values as they are
+    # the checks the vectors' own constructors cannot make: our vocabulary, counts
+    with pytest.raises(ValueError, match="does not fit"):
+        _internal_block_csr([(0, NUM_TERMS + 1, [0], [1.0])], NUM_TERMS, "here")
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        _internal_block_csr([(0, NUM_TERMS, [NUM_TERMS + 3], [1.0])], NUM_TERMS, "here")
+    bad = [Vectors.sparse(NUM_TERMS, [(1, -2.0)]), Vectors.sparse(NUM_TERMS, [(1, float("nan"))]),
+           Vectors.dense([1.0, float("inf")])]
+    for vector, message in zip(bad, ("non-negative", "finite", "finite")):
+        frame = spark.createDataFrame([(vectors[0],), (vector,)], ["features"])
+        with pytest.raises(ValueError, match=message):
+            train_lda(frame, num_topics=2, id2word=ID2WORD)
+    from pyspark.ml.linalg import VectorUDT
+    from pyspark.sql.types import StructField, StructType
+    nulls = spark.createDataFrame([(vectors[0],), (None,)],
+                                  StructType([StructField("features", VectorUDT(), True)]))
+    with pytest.raises(TypeError, match="bag-of-words"):
+        train_lda(nulls, num_topics=2, id2word=ID2WORD)
 
 
 def test_minibatches_are_seeded_and_counted(spark):

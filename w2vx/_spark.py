@@ -15,6 +15,7 @@ machine (``local[N]``) the executors are Python workers of this installation.
 from __future__ import annotations
 
 import gc
+import socket
 from typing import Any, Callable
 
 
@@ -31,7 +32,8 @@ def require_pyspark() -> Any:
 
 
 def local_session(cores: int = 2, app_name: str = "gensimx", log_level: str = "ERROR") -> Any:
-    """A local SparkSession: ``local[cores]``, bound to 127.0.0.1, UI off, quiet logs.
+    """A local SparkSession: ``local[cores]``, bound to 127.0.0.1, UI off, quiet logs,
+    Python workers on Unix domain sockets (where the OS has them).
 
     Returns the running session if there is one (Spark allows one per process).
 
@@ -71,6 +73,13 @@ def local_session(cores: int = 2, app_name: str = "gensimx", log_level: str = "E
                .config("spark.sql.shuffle.partitions", str(cores))
                # room for K x V statistics travelling back to the driver
                .config("spark.driver.maxResultSize", "4g"))
+    if hasattr(socket, "AF_UNIX"):
+        # The JVM talks to its Python workers over loopback TCP by default, where a task's
+        # small last write waits for the delayed ACK of the one before it (Nagle): 40 ms
+        # per task on Linux, half of an ldax.spark LDA update (80 ms -> 45 ms measured on
+        # 20 Newsgroups, K=50, local[2]).  A Unix domain socket has no such wait.  (Spark
+        # >= 4.1; older versions ignore the key.)
+        builder = builder.config("spark.python.unix.domain.socket.enabled", "true")
     try:
         session = builder.getOrCreate()
     except Exception as exc:
