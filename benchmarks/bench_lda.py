@@ -3,7 +3,8 @@
 Every contender trains on the same documents with the same settings
 (alpha = eta = 1/K, chunksize / batch_size 2000, 2 workers), each case in a
 fresh spawned process (``harness.run_isolated``), timed around the training
-call only.  Every model is then scored by the same evaluator,
+call only, with nothing else running in the process; peak memory comes from one
+more run per case that samples it (the sampler would slow the timed runs).  Every model is then scored by the same evaluator,
 ``topic_metrics.lda_heldout_bound`` (its lambda loaded into a float64 gensim
 LdaModel, ``log_perplexity`` on the test documents), plus NPMI of the top-10
 words (test-set document co-occurrence) and topic diversity (top-25).
@@ -174,8 +175,15 @@ def make_trainer(contender: str, train: list, train_csr: sp.csr_matrix, dictiona
 
 
 def train_case(dataset: str, contender: str, num_topics: int, passes: int,
-               decay: float, offset: float, seed: int = SEED) -> dict:
-    """Train one contender; return timing, memory and its lambda for scoring in the parent."""
+               decay: float, offset: float, seed: int = SEED, sample_memory: bool = False) -> dict:
+    """Train one contender; return timing, its lambda for scoring in the parent and, with
+    ``sample_memory``, the peak memory of training.
+
+    A timed run does not sample memory: the sampler thread reads the process tree's
+    ``/proc/<pid>/smaps`` through psutil every 50 ms (3 ms a read here, parsed in Python
+    with the GIL held), which slowed a 0.5 s ldax fit by 18% and a 5.5 s gensim fit by
+    7%, so memory comes from a separate run of its own (see :func:`run_case`).
+    """
     if contender == "ldax-passive":
         # OpenMP threads that sleep instead of spinning at barriers: on a shared machine a
         # spinning thread whose partner lost its core wastes the whole time slice.  Read
@@ -188,7 +196,12 @@ def train_case(dataset: str, contender: str, num_topics: int, passes: int,
     # scikit-learn's input matrix is built before the clock starts, as a user would
     fit = make_trainer(contender, train, train_csr if contender == "sklearn" else None,
                        dictionary, num_topics, passes, decay, offset, seed)
-    with harness.TreeMemorySampler() as memory:
+    if sample_memory:
+        with harness.TreeMemorySampler() as memory:
+            start = time.perf_counter()
+            lam = fit()
+            seconds = time.perf_counter() - start
+    else:
         start = time.perf_counter()
         lam = fit()
         seconds = time.perf_counter() - start
@@ -197,8 +210,10 @@ def train_case(dataset: str, contender: str, num_topics: int, passes: int,
         # would wait for them at exit: stop them now (after the clock)
         from joblib.externals.loky import get_reusable_executor
         get_reusable_executor().shutdown(wait=True)
+    if sample_memory:
+        return {"train_peak_mb": memory.peak_mb, "sampled_train_s": seconds}
     return {"train_s": seconds, "docs_per_s": len(train) * passes / seconds,
-            "train_peak_mb": memory.peak_mb, "lam": np.asarray(lam, dtype=np.float64)}
+            "lam": np.asarray(lam, dtype=np.float64)}
 
 
 # ldax's options for each variant (parameter names from ldax.LdaModel's docstring)
@@ -236,13 +251,18 @@ def score(lam: np.ndarray, prior: float, test: list, dictionary, presence) -> di
 
 def run_case(dataset: str, contender: str, num_topics: int, passes: int, schedule: str,
              repeats: int, repeat_below_s: float) -> dict:
-    """One case: first run scored; cheap cases repeated for a median of the speed figures."""
+    """One case: timed runs (the first one scored; cheap cases repeated for a median of the
+    speed figures), then one more run that samples memory and is not timed."""
     decay, offset = SCHEDULES[schedule]
     args = (train_case, dataset, contender, num_topics, passes, decay, offset)
     runs = [harness.run_isolated(*args)]
     if runs[0]["train_s"] < repeat_below_s:
         runs += [harness.run_isolated(*args) for _ in range(repeats - 1)]
     merged = harness.merge_runs(runs)     # medians of the numbers; lam of the first run
+    memory = harness.run_isolated(*args, sample_memory=True)
+    merged["train_peak_mb"] = memory["train_peak_mb"]
+    merged["sampled_train_s"] = memory["sampled_train_s"]
+    merged["peak_rss_mb"] = memory["peak_rss_mb"]   # ru_maxrss of the sampled run's process
     return merged
 
 
@@ -329,13 +349,15 @@ def render(rows: list[dict], checks: list[dict]) -> str:
     lines = ["# LDA benchmark (issue 5)", "",
              "alpha = eta = 1/K, chunksize 2000, 2 workers; schedule `gensim` = decay 0.5 / offset 1, "
              "`slow` = decay 0.51 / offset 1024. Held-out bound: per-word, natural log, every model "
-             "scored by `topic_metrics.lda_heldout_bound`. `runs` > 1: time, docs/s and RSS are "
-             "medians of that many fresh processes; 1: a single run. `peak MB (training)`: summed "
-             "proportional set size of the case's process tree (workers included), sampled every "
+             "scored by `topic_metrics.lda_heldout_bound`. `runs` > 1: time and docs/s are "
+             "medians of that many fresh processes; 1: a single run. Timed runs do not sample "
+             "memory (the sampler's reads of /proc slowed the fits it watched); memory comes from "
+             "one more fresh process per case: `peak MB (training)` is the summed "
+             "proportional set size of its process tree (workers included), sampled every "
              "50 ms during training; the training documents (the same Python list for every "
              "contender; a CSR matrix for scikit-learn) are part of it. `max RSS (process)`: "
-             "ru_maxrss of the case process over its life. Shared 2-core machine: other "
-             "jobs ran at the same time, so speed figures carry noise of tens of percent.", "",
+             "ru_maxrss of that process over its life. 2-core machine; the runs were made one "
+             "at a time with nothing else running.", "",
              "## Verdict (ldax = gensim's schedule, workers 2)", "",
              harness.markdown_table(checks, VERDICT_COLUMNS), "", "## All cases", "",
              harness.markdown_table(rows, CASE_COLUMNS)]

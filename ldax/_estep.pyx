@@ -520,34 +520,55 @@ cdef extern from *:
             _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n)), _mm256_set1_epi64x(1023)), 52);
         return _mm256_andnot_pd(tiny, _mm256_mul_pd(p, _mm256_castsi256_pd(e)));
     }
+    /* exp(psi(x)) of four lanes.  Six recurrence steps in every lane, unmasked
+       (cheaper than masking each step): sum_{i<6} 1/(x+i) = num/den, then y = x + 6.
+       Lanes with x >= 6 take y = x and no sum instead (their num and den, which may
+       overflow there, are replaced before use).  One division serves both num/den
+       and 1/y: q = 1/(den y), num/den = num y q, 1/y = den q. */
+    __attribute__((target("avx2,fma")))
+    static inline __m256d ldax_exp_digamma4_avx2(__m256d xv) {
+        const __m256d six = _mm256_set1_pd(6.0), one = _mm256_set1_pd(1.0);
+        __m256d num = one, den = xv;
+        for (int i = 1; i < 6; ++i) {
+            const __m256d t = _mm256_add_pd(xv, _mm256_set1_pd((double)i));
+            num = _mm256_fmadd_pd(num, t, den);
+            den = _mm256_mul_pd(den, t);
+        }
+        const __m256d small = _mm256_cmp_pd(xv, six, _CMP_LT_OQ);
+        const __m256d y = _mm256_blendv_pd(xv, _mm256_add_pd(xv, six), small);
+        num = _mm256_blendv_pd(_mm256_setzero_pd(), num, small);
+        den = _mm256_blendv_pd(one, den, small);
+        const __m256d q = _mm256_div_pd(one, _mm256_mul_pd(den, y));
+        const __m256d shift = _mm256_mul_pd(_mm256_mul_pd(num, y), q);
+        const __m256d inv = _mm256_mul_pd(den, q), inv2 = _mm256_mul_pd(inv, inv);
+        __m256d series = _mm256_set1_pd(3617.0 / 8160);
+        static const double coef[7] = {1.0 / 12, 691.0 / 32760, 1.0 / 132, 1.0 / 240,
+                                       1.0 / 252, 1.0 / 120, 1.0 / 12};
+        for (int i = 0; i < 7; ++i)
+            series = _mm256_fnmadd_pd(inv2, series, _mm256_set1_pd(coef[i]));
+        series = _mm256_mul_pd(inv2, series);
+        const __m256d arg = _mm256_sub_pd(_mm256_sub_pd(
+            _mm256_sub_pd(_mm256_setzero_pd(), shift),
+            _mm256_mul_pd(_mm256_set1_pd(0.5), inv)), series);
+        return _mm256_mul_pd(y, ldax_exp_nonpositive_avx2(arg));
+    }
+    /* Eight lanes per step: each lane's chain of dependent operations (the
+       recurrence, the division, two polynomials) is long, and two independent sets
+       give the scheduler work to overlap.  With the single division and unmasked
+       recurrence above: 3.5 ns per value against 3.6 before, on 2.3M values. */
     __attribute__((target("avx2,fma")))
     static void ldax_exp_digamma_scaled_avx2(const double* x, double* out, ptrdiff_t n,
                                              double scale) {
-        const __m256d six = _mm256_set1_pd(6.0), one = _mm256_set1_pd(1.0);
+        const __m256d s = _mm256_set1_pd(scale);
         ptrdiff_t k = 0;
-        for (; k + 4 <= n; k += 4) {
-            const __m256d xv = _mm256_loadu_pd(x + k);
-            __m256d num = _mm256_setzero_pd(), den = one, y = xv;
-            for (int i = 0; i < 6; ++i) {
-                const __m256d t = _mm256_add_pd(xv, _mm256_set1_pd((double)i));
-                const __m256d m = _mm256_cmp_pd(t, six, _CMP_LT_OQ);
-                num = _mm256_blendv_pd(num, _mm256_fmadd_pd(num, t, den), m);
-                den = _mm256_blendv_pd(den, _mm256_mul_pd(den, t), m);
-                y = _mm256_blendv_pd(y, _mm256_add_pd(t, one), m);
-            }
-            const __m256d inv = _mm256_div_pd(one, y), inv2 = _mm256_mul_pd(inv, inv);
-            __m256d series = _mm256_set1_pd(3617.0 / 8160);
-            static const double coef[7] = {1.0 / 12, 691.0 / 32760, 1.0 / 132, 1.0 / 240,
-                                           1.0 / 252, 1.0 / 120, 1.0 / 12};
-            for (int i = 0; i < 7; ++i)
-                series = _mm256_fnmadd_pd(inv2, series, _mm256_set1_pd(coef[i]));
-            series = _mm256_mul_pd(inv2, series);
-            const __m256d arg = _mm256_sub_pd(_mm256_sub_pd(
-                _mm256_sub_pd(_mm256_setzero_pd(), _mm256_div_pd(num, den)),
-                _mm256_mul_pd(_mm256_set1_pd(0.5), inv)), series);
-            _mm256_storeu_pd(out + k, _mm256_mul_pd(_mm256_mul_pd(y, ldax_exp_nonpositive_avx2(arg)),
-                                                    _mm256_set1_pd(scale)));
+        for (; k + 8 <= n; k += 8) {
+            const __m256d a = ldax_exp_digamma4_avx2(_mm256_loadu_pd(x + k));
+            const __m256d b = ldax_exp_digamma4_avx2(_mm256_loadu_pd(x + k + 4));
+            _mm256_storeu_pd(out + k, _mm256_mul_pd(a, s));
+            _mm256_storeu_pd(out + k + 4, _mm256_mul_pd(b, s));
         }
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(out + k, _mm256_mul_pd(ldax_exp_digamma4_avx2(_mm256_loadu_pd(x + k)), s));
         for (; k < n; ++k) out[k] = ldax_exp_digamma(x[k]) * scale;
     }
     #endif
@@ -1006,7 +1027,9 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
     elif beta_max.shape[0] != V:
         raise ValueError("e_step: beta_max must have shape (V,)")
     cdef double sum_lgamma_alpha = 0.0, lgamma_sum_alpha, alpha_total = 0.0
-    cdef Py_ssize_t d, k, tid
+    order_arr = np.empty(block, dtype=np.intp)
+    cdef Py_ssize_t[::1] order = order_arr
+    cdef Py_ssize_t d, i, k, tid
     cdef int converged = 0
     cdef const double* ebt = &exp_elog_beta_t[0, 0]
     cdef const double* elbt = NULL
@@ -1058,9 +1081,14 @@ def e_step(const idx_t[::1] indptr, const idx_t[::1] indices, const double[::1] 
         per_thread[tid].bmax = &scratch[tid, 6 * K + 8 + n_max]
     for b0 in range(0, D, block):
         b1 = min(D, b0 + block)
+        # longest documents first: the threads then meet at the block's end with short
+        # ones left to share, instead of one thread finishing a long document alone
+        # (each document's result does not depend on when or where it runs)
+        order_arr[:b1 - b0] = b0 + np.argsort(-lengths[b0:b1], kind="stable")
         with nogil, parallel(num_threads=workers):
             tid = threadid()
-            for d in prange(b0, b1, schedule="dynamic", chunksize=4):
+            for i in prange(b1 - b0, schedule="dynamic", chunksize=2):
+                d = order[i]
                 converged += _infer_doc(
                     ids0 + indptr[d], cts0 + indptr[d], indptr[d + 1] - indptr[d], ebt,
                     &beta_max[0], &alpha[0], K, &gamma[d, 0], &exp_elog_theta[d - b0, 0],

@@ -181,6 +181,7 @@ class BowChunk:
 
     def __init__(self, docs: list, num_terms: int, first_doc: int):
         self.docs, self.num_terms, self.first_doc = docs, num_terms, first_doc
+        self._kept: tuple[int, list] | None = None  # (step, slices) kept by validate()
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -193,13 +194,29 @@ class BowChunk:
         """The whole chunk as one validated CSR matrix."""
         return self._convert(0, len(self.docs))
 
-    def validate(self, step: int) -> None:
-        """Raise what :meth:`csr` would raise, holding at most ``step`` documents' CSR."""
-        for _ in self.slices(step):
-            pass
+    def validate(self, step: int, keep_bytes: int = 0) -> None:
+        """Raise what :meth:`csr` would raise, holding at most ``step`` documents' CSR.
+
+        When the whole chunk's CSR takes at most ``keep_bytes``, its slices are kept
+        for the next :meth:`slices` call with the same ``step``, which then does not
+        convert the documents a second time.
+        """
+        kept, size = [], 0
+        for piece in self.slices(step):
+            size += piece.data.nbytes + piece.indices.nbytes + piece.indptr.nbytes
+            if kept is not None and size <= keep_bytes:
+                kept.append(piece)
+            else:
+                kept = None
+        self._kept = None if kept is None else (step, kept)
 
     def slices(self, step: int) -> Iterator[sp.csr_matrix]:
         """Validated CSR slices of ``step`` documents, in order."""
+        if self._kept is not None and self._kept[0] == step:
+            kept, self._kept = self._kept[1], None
+            while kept:
+                yield kept.pop(0)   # released as the caller moves on
+            return
         for start in range(0, len(self.docs), step):
             yield self._convert(start, min(len(self.docs), start + step))
 

@@ -698,7 +698,11 @@ class LdaModel:
             if self.optimize_alpha:
                 chunk = chunk.csr()
             else:
-                chunk.validate(_estep.DOC_BLOCK_SIZE)
+                # keep the validated slices when the chunk is small next to the model
+                # (raw 20 Newsgroups, K=100: 2.9 MB against 18.5 MB for one V x K array),
+                # saving their second conversion; where the chunk outweighs the model
+                # (20 Newsgroups BoW, V=1995) only one slice is ever held
+                chunk.validate(_estep.DOC_BLOCK_SIZE, keep_bytes=self._exp_elog_beta_t.nbytes // 4)
         if add != rho:
             logger.info("merging changes from %i documents into a model of %i documents",
                         n, state.numdocs)

@@ -60,3 +60,23 @@ def test_one_shot_and_helpers():
 def test_malformed_pairs_rejected(docs):
     with pytest.raises(TypeError, match="pairs"):
         csr_from_bow(docs, 5)
+
+
+def test_bow_chunk_keeps_validated_slices_only_within_the_budget(monkeypatch):
+    from ldax.corpus import BowChunk
+    docs = [[(i % 7, 1.0), ((i * 3) % 7, 2.0)] for i in range(10)]
+    expected = [csr_from_bow(docs[i:i + 4], 7).toarray() for i in range(0, 10, 4)]
+    calls = []
+    convert = BowChunk._convert
+    monkeypatch.setattr(BowChunk, "_convert",
+                        lambda self, a, b: calls.append((a, b)) or convert(self, a, b))
+    for budget, conversions in ((10 ** 6, 3), (0, 6)):
+        calls.clear()
+        chunk = BowChunk(docs, 7, 0)
+        chunk.validate(4, keep_bytes=budget)
+        got = [piece.toarray() for piece in chunk.slices(4)]
+        assert len(calls) == conversions      # kept: converted once; over budget: twice
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected)) and len(got) == 3
+        assert len(list(chunk.slices(4))) == 3  # kept slices serve one pass, then convert again
+    with pytest.raises(ValueError):
+        BowChunk(docs + [[(9, 1.0)]], 7, 0).validate(4, keep_bytes=10 ** 6)
