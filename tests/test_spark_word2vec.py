@@ -115,10 +115,12 @@ def test_bad_input_raises_clear_errors(spark):
         train_word2vec([["a", "b"]])
 
 
-@pytest.mark.parametrize("merge", ["sqrt", "average", "sum"])
-def test_several_syncs_per_epoch_learn_with_every_merge(spark, merge):
+@pytest.mark.parametrize("merge,hs,negative", [("sqrt", 0, 5), ("average", 0, 5), ("sum", 0, 5),
+                                               ("saturation", 0, 5), ("saturation", 1, 0),
+                                               (None, 1, 0)])
+def test_several_syncs_per_epoch_learn_with_every_merge(spark, merge, hs, negative):
     sentences = planted_sentences(seed=4)
-    model = train_word2vec(spark.sparkContext.parallelize(sentences, 2), sg=1, hs=0, negative=5,
+    model = train_word2vec(spark.sparkContext.parallelize(sentences, 2), sg=1, hs=hs, negative=negative,
                            vector_size=16, window=3, min_count=1, epochs=2, sample=0, seed=3,
                            syncs_per_epoch=3, merge=merge)
     assert np.isfinite(model.wv.vectors).all()
@@ -132,7 +134,7 @@ def test_one_partition_merges_agree(spark):
                   syncs_per_epoch=2)
     rdd = spark.sparkContext.parallelize(sentences, 1)
     averaged = train_word2vec(rdd, merge="average", **params)
-    for merge in ("sum", "sqrt"):
+    for merge in ("sum", "sqrt", "saturation"):
         other = train_word2vec(rdd, merge=merge, **params)
         np.testing.assert_allclose(averaged.wv.vectors, other.wv.vectors, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(averaged.syn1, other.syn1, rtol=1e-5, atol=1e-6)
@@ -188,6 +190,42 @@ def test_merge_rules_on_small_arrays():
     for bad in ("mean", 1.5, -0.1, True, None):
         with pytest.raises(ValueError, match="merge"):
             merge_changes(start.copy(), changes, touched, bad)
+
+
+def test_saturation_rule_arithmetic():
+    from w2vx.spark import SATURATION_UPDATES, exposures, merge_changes, saturation_factor
+    # factor (1 - e^-X) / sum_p (1 - e^-x_p), X = sum_p x_p
+    x = np.array([[0.3, 0.0, 0.0],      # one partition: its change unchanged (exactly 1)
+                  [1e-4, 2e-4, 0.0],    # little trained everywhere: the sum (about 1)
+                  [40.0, 50.0, 0.0],    # saturated in 2 partitions: the mean
+                  [40.0, 50.0, 60.0],   # ... in 3: a third
+                  [1.0, 1.0, 0.0],      # between: (1 - e^-2) / (2 (1 - e^-1)) = (1 + e^-1) / 2
+                  [0.0, 0.0, 0.0]])     # untrained: stays
+    factor = saturation_factor(x.sum(1), (-np.expm1(-x)).sum(1))
+    assert factor[0] == 1.0
+    np.testing.assert_allclose(factor[1:], [1 - 1e-4, 1 / 2, 1 / 3, (1 + np.exp(-1)) / 2, 0],
+                               rtol=1e-4)
+    start = np.arange(12, dtype=np.float32).reshape(6, 2)
+    changes = np.ones((6, 2), np.float32)
+    array = start.copy()
+    merge_changes(array, changes, np.stack([x.sum(1), (-np.expm1(-x)).sum(1)], axis=1), "saturation")
+    np.testing.assert_allclose(array, start + factor[:, None], rtol=1e-6)
+    np.testing.assert_array_equal(array[5], start[5])
+    # exposures: alpha * expected updates / SATURATION_UPDATES; syn0 updated window + 1 times
+    # per occurrence, a Huffman node once per (centre, context) pair whose path passes it
+    model = Word2Vec(vector_size=4, window=2, min_count=1, sg=1, hs=1, negative=0, seed=1)
+    model.build_vocab_from_freq({"a": 5, "b": 3, "c": 2, "d": 1}, corpus_count=1)
+    occurrences = np.array([4, 0, 1, 2])
+    got = exposures(model, occurrences, 0.02)
+    np.testing.assert_allclose(got["syn0"], occurrences * 3 * 0.02 / SATURATION_UPDATES["syn0"])
+    tables = model._tables
+    expected = np.zeros(4)
+    for word in range(4):
+        for node in tables["points"][tables["code_offsets"][word]:tables["code_offsets"][word + 1]]:
+            expected[node] += occurrences[word] * 3
+    np.testing.assert_allclose(got["syn1"], expected * 0.02 / SATURATION_UPDATES["syn1"])
+    # the root (node V - 2) lies on every path: every pair updates it
+    assert expected[len(occurrences) - 2] == occurrences.sum() * 3
 
 
 def test_shuffle_option(spark):

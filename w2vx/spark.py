@@ -17,18 +17,40 @@ softmax, subsampling) where MLlib has only skip-gram with hierarchical softmax::
       mapPartitions: train the round's share of the partition's ids on a
                      private copy (w2vx's kernel, one thread per Spark task);
                      return the rows' changes and which rows it changed
-      treeAggregate: sum the changes
-      driver: every row moves by the sum of the partitions' changes to it
-              divided by the square root of how many partitions changed it
-              (``merge='sqrt'``; ``'average'`` and ``'sum'`` are the two ends)
+      treeAggregate: sum the changes (and each row's exposures, below)
+      driver: every row moves by the sum of the partitions' changes to it times
+              a factor between 1 and 1/n (n = partitions that trained it)
 
 With one partition every rule is that partition's own training, merged once
-per pass.  With several, each partition's copy of a row drifts from the
-others' for a round: averaging the changes (MLlib's rule) moves a row that
-every partition trains only 1/P as far as training on one machine would, and
-summing them overshoots rows that all partitions push to the same place (the
-Huffman nodes near the root, the most frequent words).  Dividing by sqrt(n),
-with 16 rounds per pass, measured best (``docs/scaling.md``).
+per pass (the factor is exactly 1).  With several, each partition's copy of a
+row drifts from the others' for a round: averaging the changes (MLlib's rule)
+moves a row that every partition trains only 1/P as far as training on one
+machine would, and summing them overshoots rows that all partitions push to
+the same place (the Huffman nodes near the root, the most frequent words).
+
+``merge='saturation'`` (the default for skip-gram with hierarchical softmax)
+chooses the factor per row from how much each partition trained it.  SGD pulls
+a row towards a place it approaches geometrically: after ``u`` updates at
+learning rate ``a`` it has gone ``1 - exp(-a u / K)`` of the way.  One machine
+training all the partitions' updates moves the row by ``1 - exp(-X)`` of the
+way, ``X = sum_p x_p``, ``x_p = a u_p / K`` (the partition's *exposure*); the
+summed changes move it by ``sum_p (1 - exp(-x_p))``.  Their ratio is the factor
+(:func:`saturation_factor`): 1 for rows trained little or by one partition (their
+changes add up, as in sequential SGD), ``1/n`` for rows every partition trained
+to saturation (they all reached the same place).  ``u_p`` is counted exactly from
+the round's sentences (expected SGD updates: ``window + 1`` per occurrence for a
+word's input vector; for a Huffman node, per (centre, context) pair whose centre's
+path passes it) and ``K`` per layer (``SATURATION_UPDATES``: syn0 10, syn1 50) was
+measured by regressing one machine's change of each row on the partitions' summed
+changes, instrumented by a second training of the same slices
+(``benchmarks/probes/w2v_spark_merge_fit.py``): the best factor fell from 1 to
+1/2 as the rows' counts grew, at counts proportional to 1/a, as the model says.
+Against ``'sqrt'`` (the sum divided by sqrt(n), the earlier default, still the
+default for the other modes, whose K was not measured) it scored WordSim353
++0.02 and SimLex-999 -0.003 at 2 partitions and did not degrade at 4
+(``benchmarks/results/spark_word2vec_merge.md``).  On Spark over 11 seeds against
+MLlib's ``local[2]``: WordSim353 level, SimLex-999 0.007 lower
+(``benchmarks/results/spark_word2vec_seeds.md``).  16 rounds per pass.
 
 MLlib's parameter names map as: ``vectorSize`` -> ``vector_size``,
 ``minCount`` -> ``min_count``, ``windowSize`` -> ``window``, ``stepSize`` ->
@@ -53,7 +75,8 @@ from w2vx._spark import column_rdd, freeze_worker_heap, require_pyspark, run_job
 from w2vx._train import encode_sentences
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 
-__all__ = ["train_word2vec", "deal_sentences", "merge_changes", "merge_exponent"]
+__all__ = ["train_word2vec", "deal_sentences", "merge_changes", "merge_exponent", "exposures",
+           "saturation_factor"]
 
 _OUTPUT_LAYERS = ("syn1", "syn1neg")
 
@@ -156,8 +179,9 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
                      alpha_start: float, alpha_end: float, seed: int, sync: int = 0,
                      syncs: int = 1, merge: str | float = "sqrt") -> Iterator[tuple]:
     """Executor: train round ``sync`` of ``syncs`` (that share of the partition's sentences)
-    on a private copy; return the changes (weighted for ``merge='average'``) and weights
-    (words trained, for ``'average'``, else 1, on the rows the partition changed)."""
+    on a private copy; return the changes (weighted for ``merge='average'``) and the row
+    weights :func:`merge_changes` reads: 1 on the rows the partition changed (words trained
+    for ``'average'``), or for ``'saturation'`` the rows' exposures (see :func:`exposures`)."""
     freeze_worker_heap()  # PySpark collects garbage after every task: keep that cheap
     model = copy.copy(shell.value)
     model.wv = copy.copy(model.wv)
@@ -168,22 +192,68 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
             setattr(model, name, start[name].copy())
     kernel = model._kernel(False)
     trained = 0
+    occurrences = np.zeros(len(model.wv), np.int64) if merge == "saturation" else None
     for part, (ids, offsets) in enumerate(encoded):
         ids, offsets = _round_slice(ids, offsets, sync, syncs)
         effective, _ = kernel.train_job(ids, offsets, alpha_start, alpha_end,
                                         _mix_seed(seed, index, part))
         trained += effective
+        if occurrences is not None:
+            occurrences += np.bincount(ids, minlength=len(occurrences))
+    exposure = (exposures(model, occurrences, 0.5 * (alpha_start + alpha_end))
+                if occurrences is not None else {})
     changes, row_weights = {}, {}
     for name, trained_array in _weights(model).items():
         delta = trained_array - start[name]
-        touched = np.any(delta != 0, axis=1)
-        if merge != "average":
-            row_weights[name] = touched.astype(np.float64)
-            changes[name] = delta
-        else:
+        if merge == "average":
+            touched = np.any(delta != 0, axis=1)
             row_weights[name] = touched * float(trained)
             changes[name] = delta * np.float32(trained)
+        elif name in exposure:
+            x = exposure[name]
+            row_weights[name] = np.stack([x, -np.expm1(-x)], axis=1)
+            changes[name] = delta
+        else:
+            row_weights[name] = np.any(delta != 0, axis=1).astype(np.float64)
+            changes[name] = delta
     yield changes, row_weights
+
+
+#: ``K`` per layer for ``merge='saturation'``: a row updated ``u`` times at learning rate ``a``
+#: has gone ``1 - exp(-a u / K)`` of the way to where the round's training pulls it
+#: (measured on IMDB, skip-gram + hierarchical softmax, window 5, vector_size 100:
+#: benchmarks/results/spark_word2vec_merge.md).
+SATURATION_UPDATES = {"syn0": 10.0, "syn1": 50.0}
+
+
+def exposures(model: Word2Vec, occurrences: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+    """A partition's exposure of every row in a round, for ``merge='saturation'``.
+
+    ``alpha * updates / SATURATION_UPDATES[layer]``, ``updates`` being the expected
+    number of SGD updates the round's sentences make to the row: a word's input
+    vector (syn0) is updated once per (centre, context) pair it is the context of,
+    ``window + 1`` per occurrence on average (reduced windows); a hierarchical-softmax
+    node (syn1) once per pair (skip-gram) or per centre word (CBOW) whose Huffman path
+    passes through it.  syn1neg is not modelled (merged by ``'sqrt'``).
+
+    Parameters
+    ----------
+    model : w2vx.Word2Vec
+        The model (its window, mode and Huffman tables).
+    occurrences : ndarray of int, shape (V,)
+        How often each word occurs in the round's sentences.
+    alpha : float
+        The round's mean learning rate.
+    """
+    pairs = occurrences * float(model.window + 1)
+    updates = {"syn0": pairs}
+    if model.hs:
+        tables = model._tables
+        path_lengths = np.diff(tables["code_offsets"])
+        per_centre = pairs if model.sg else occurrences.astype(np.float64)
+        updates["syn1"] = np.bincount(tables["points"], weights=np.repeat(per_centre, path_lengths),
+                                      minlength=len(occurrences))
+    return {name: count * (alpha / SATURATION_UPDATES[name]) for name, count in updates.items()}
 
 
 def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
@@ -196,21 +266,39 @@ def _add_updates(left: tuple | None, right: tuple | None) -> tuple | None:
             {name: left[1][name] + right[1][name] for name in left[1]})
 
 
-MERGES = ("sqrt", "average", "sum")
+MERGES = ("saturation", "sqrt", "average", "sum")
 
 
 def merge_exponent(merge: str | float) -> float | None:
     """The exponent ``p`` of a merge rule (the summed changes are divided by ``n ** p``),
-    None for ``'average'``; ValueError for anything else."""
+    None for ``'average'`` and ``'saturation'``; ValueError for anything else."""
     named = {"sum": 0.0, "sqrt": 0.5}
     if isinstance(merge, str):
-        if merge == "average":
+        if merge in ("average", "saturation"):
             return None
         if merge in named:
             return named[merge]
     elif isinstance(merge, numbers.Real) and not isinstance(merge, bool) and 0.0 <= merge <= 1.0:
         return float(merge)
     raise ValueError(f"merge must be one of {MERGES} or a number in [0, 1], got {merge!r}")
+
+
+def saturation_factor(exposure_sum: np.ndarray, saturation_sum: np.ndarray) -> np.ndarray:
+    """``'saturation'``: the factor on a row's summed change, ``(1 - e^-X) / sum_p (1 - e^-x_p)``.
+
+    ``x_p`` is partition ``p``'s exposure of the row (:func:`exposures`), ``X`` their sum.
+    A row trained ``x`` towards a place it approaches as ``1 - e^-x`` (SGD on a locally
+    quadratic loss) moves by ``(1 - e^-X)`` of the way when one machine trains all the
+    updates, and by ``sum_p (1 - e^-x_p)`` when the partitions' changes are summed: the
+    factor is their ratio.  It is 1 for a row only one partition trained and for rows
+    trained little (their changes add up, as in sequential SGD), and falls to ``1/n``
+    for rows that every one of ``n`` partitions trained to saturation (they all reached
+    the same place: the mean).  0 where no partition trained the row.
+    """
+    factor = np.zeros(len(saturation_sum))
+    rows = saturation_sum > 0
+    factor[rows] = -np.expm1(-exposure_sum[rows]) / saturation_sum[rows]
+    return factor
 
 
 def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarray,
@@ -224,16 +312,24 @@ def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarra
     changes : ndarray of float32, shape (V, d)
         Sum over the partitions of what each changed (for ``'average'``, each
         partition's change times the words it trained).
-    row_weights : ndarray of float64, shape (V,)
+    row_weights : ndarray of float64, shape (V,), or (V, 2) for ``'saturation'``
         Sum over the partitions of their weight on each row: 1 per partition that
         changed the row (``n``), or for ``'average'`` the words the partition
-        trained; 0 where no partition changed it (the row stays).
-    merge : {'sqrt', 'average', 'sum'} or float in [0, 1]
+        trained; 0 where no partition changed it (the row stays).  For
+        ``'saturation'``, columns ``sum_p x_p`` and ``sum_p (1 - e^-x_p)`` of the
+        partitions' exposures (:func:`saturation_factor`).
+    merge : {'saturation', 'sqrt', 'average', 'sum'} or float in [0, 1]
         A number ``p``: ``array += changes / n ** p`` on the changed rows
         (``'sum'`` is 0, ``'sqrt'`` 0.5, the plain mean 1); ``'average'``:
-        ``changes / row_weights``.
+        ``changes / row_weights``; ``'saturation'``: ``changes`` times
+        :func:`saturation_factor`.
     """
     power = merge_exponent(merge)
+    if merge == "saturation":
+        factor = saturation_factor(row_weights[:, 0], row_weights[:, 1])
+        rows = factor > 0
+        array[rows] += changes[rows] * factor[rows, None].astype(np.float32)
+        return
     rows = row_weights > 0
     divisor = row_weights[rows] if power is None else row_weights[rows] ** power
     array[rows] += changes[rows] / divisor[:, None].astype(np.float32)
@@ -245,7 +341,7 @@ DEFAULT_SYNCS_PER_EPOCH = 16
 
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
                    shuffle: bool = True, tree_depth: int = 2, syncs_per_epoch: int | None = None,
-                   merge: str | float = "sqrt", **word2vec_params: Any) -> Word2Vec:
+                   merge: str | float | None = None, **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`w2vx.Word2Vec` on a Spark DataFrame or RDD of tokenised sentences.
 
     Parameters
@@ -277,22 +373,31 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         weights and one aggregation of the changes (``V x d`` floats per layer and
         partition, see ``docs/scaling.md``).  Default: 1 with one partition (nothing
         to merge), else ``DEFAULT_SYNCS_PER_EPOCH`` (16).  MLlib's scheme is 1.
-    merge : {'sqrt', 'average', 'sum'} or float in [0, 1]
+    merge : {'saturation', 'sqrt', 'average', 'sum'} or float in [0, 1], optional
         How the partitions' changes to a row combine, ``n`` being the number of
-        partitions that changed it in the round.  A number ``p``: the sum of the
-        changes divided by ``n ** p`` (0 is ``'sum'``, 1 the plain mean of the
-        partitions that changed the row).  ``'sqrt'`` (default, ``p = 0.5``): the sum of
-        the changes divided by ``sqrt(n)``.  ``'average'`` (MLlib's rule): their
-        average, weighted by how many words each partition trained; a row that every
-        partition trains moves as far as in one partition's share of the data.
+        partitions that changed it in the round.  Default: ``'saturation'`` for
+        skip-gram with hierarchical softmax only (``sg=1, hs=1, negative=0``, where
+        its constants were measured), else ``'sqrt'``.  ``'saturation'``: the sum of
+        the changes times a factor from 1 (rows the partitions trained little: the
+        changes add up as in sequential SGD) to ``1/n`` (rows every partition trained
+        to saturation), from each partition's count of updates to the row (module
+        docstring, :func:`exposures`, :func:`saturation_factor`); syn1neg (negative
+        sampling) rows, whose updates are not modelled, are merged by ``'sqrt'``.  A
+        number ``p``: the sum of the changes divided by ``n ** p`` (0 is ``'sum'``, 1
+        the plain mean of the partitions that changed the row).  ``'sqrt'``
+        (``p = 0.5``): the sum divided by ``sqrt(n)``.  ``'average'`` (MLlib's rule):
+        their average, weighted by how many words each partition trained; a row that
+        every partition trains moves as far as in one partition's share of the data.
         ``'sum'``: their sum, as if the partitions had trained one after another on
         the same start (delayed Hogwild), which overshoots rows that every partition
-        moves towards the same place.  Measured on IMDB, 2 partitions, 16 rounds:
-        ``benchmarks/results/spark_word2vec*.md`` and ``docs/scaling.md``; over 8
-        simulated seeds ``merge=0.35`` scored WordSim353 +0.007 and SimLex-999
-        -0.002 against ``'sqrt'``, but at 4 partitions it broke down (SimLex-999
-        0.03-0.06 against 0.18-0.19): a smaller exponent moves rows further the
-        more partitions train them.  Hence ``'sqrt'``.
+        moves towards the same place.  Measured on IMDB, 2 partitions, 16 rounds, 8
+        simulated seeds: ``'saturation'`` against ``'sqrt'`` WordSim353 +0.02 (all 8
+        seeds), SimLex-999 -0.003; ``merge=0.35`` WordSim353 +0.007, SimLex-999
+        -0.002, but at 4 partitions it broke down (SimLex-999 0.03-0.06 against
+        0.18-0.19 for ``'sqrt'`` and ``'saturation'``): a fixed small exponent moves
+        rows further the more partitions train them, ``'saturation'`` never more
+        than their mean when they are saturated
+        (``benchmarks/results/spark_word2vec_merge.md``).
     **word2vec_params
         Any :class:`w2vx.Word2Vec` parameter (``vector_size``, ``window``,
         ``min_count``, ``sg``, ``hs``, ``negative``, ``sample``, ``alpha``,
@@ -315,9 +420,12 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
     require_pyspark()
     if syncs_per_epoch is not None:
         _check_count("syncs_per_epoch", syncs_per_epoch)
-    merge_exponent(merge)  # validates
+    if merge is not None:
+        merge_exponent(merge)  # validates
     word2vec_params["workers"] = 1
     model = Word2Vec(**word2vec_params)  # validates every parameter
+    if merge is None:
+        merge = "saturation" if model.sg and model.hs and not model.negative else "sqrt"
     sentences = column_rdd(data, column)
     if num_partitions is not None:
         _check_count("num_partitions", num_partitions)
@@ -369,7 +477,8 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                     continue
                 changes, row_weights = summed
                 for name, array in _weights(model).items():
-                    merge_changes(array, changes[name], row_weights[name], merge)
+                    merge_changes(array, changes[name], row_weights[name],
+                                  "sqrt" if merge == "saturation" and name == "syn1neg" else merge)
         model.train_count += 1
     finally:
         encoded.unpersist()

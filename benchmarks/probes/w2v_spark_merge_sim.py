@@ -9,7 +9,9 @@ Used to choose w2vx.spark's default merge (results: benchmarks/results/spark_wor
 
 SCHEME: avg (MLlib's weighted average), sum, mean (plain mean; with {"alpha_scale": 2}),
 avg_scaled (sum / n ** (1 - gamma); {"gamma": 0.5} is merge='sqrt'), bmuf (block momentum),
-sum_syn0_avg_syn1, cos (sum / (1 + (n - 1) * mean pairwise cosine of the changes)).
+sum_syn0_avg_syn1, sat (w2vx.spark's merge='saturation': the sum times (1 - e^-X) / sum_p (1 - e^-x_p), x_p the row's
+exposure in partition p, w2vx.spark.exposures; {"K_scale": k} multiplies every exposure by k),
+cos (sum / (1 + (n - 1) * mean pairwise cosine of the changes)).
 Split (extras): interleaved lines (default), {"random_split": true}, {"block": k} (interleaved
 blocks of k lines; 25000 = contiguous halves), {"split_file": npz} (the line numbers each Spark
 partition held, in order).  {"spark_seeds": true}: w2vx.spark's per-round and per-partition
@@ -22,6 +24,7 @@ import numpy as np
 from datasets import imdb_text_path
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 from w2vx._train import encode_sentences
+from w2vx.spark import exposures, saturation_factor
 from gensim.test.utils import datapath
 
 scheme, syncs, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -55,16 +58,24 @@ for p in range(P):
 sched = _Schedule(0.025, 0.025e-4, 1)
 names = ["syn0", "syn1"]
 def weights(m): return {"syn0": m.wv.vectors, "syn1": m.syn1}
+RP = extra.get("round_power", 1.0)  # round r covers fractions ((r / R) ** RP, ((r + 1) / R) ** RP)
+def frac(r):
+    if extra.get("equal_step"):  # rounds of equal summed learning rate: f - f^2 / 2 = (r / R) / 2
+        return 1.0 - (1.0 - r / syncs) ** 0.5
+    return (r / syncs) ** RP
 def round_slice(ids, offsets, part, parts):
-    n = len(offsets) - 1; a, b = part * n // parts, (part + 1) * n // parts
+    n = len(offsets) - 1
+    a, b = ((part * n // parts, (part + 1) * n // parts) if RP == 1.0 and not extra.get("equal_step")
+            else (int(frac(part) * n), int(frac(part + 1) * n)))
     return ids[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a]
 momentum = {n: np.zeros_like(a) for n, a in weights(model).items()}
 t0 = time.perf_counter()
 for r in range(syncs):
     start = {n: a.copy() for n, a in weights(model).items()}
-    a0, a1 = sched.alpha(0, r / syncs), sched.alpha(0, (r + 1) / syncs)
+    a0, a1 = sched.alpha(0, frac(r)), sched.alpha(0, frac(r + 1))
     a0, a1 = a0 * extra.get("alpha_scale", 1.0), a1 * extra.get("alpha_scale", 1.0)
     results = [None] * P
+    results_counts = [None] * P
     def work(p):
         m = copy.copy(model); m.wv = copy.copy(model.wv)
         m.wv.vectors = start["syn0"].copy(); m.syn1 = start["syn1"].copy()
@@ -73,6 +84,11 @@ for r in range(syncs):
                     else _mix_seed(seed, p, r))
         eff, _ = m._kernel(False).train_job(ids, offs, a0, a1, job_seed)
         results[p] = ({n: weights(m)[n] - start[n] for n in names}, eff)
+    if scheme == "sat":  # per-partition exposures of every row in this round (w2vx.spark's)
+        for p in range(P):
+            ids, offs = round_slice(*parts[p], r, syncs)
+            occ = np.bincount(ids, minlength=len(k2i))
+            results_counts[p] = exposures(model, occ, 0.5 * (a0 + a1))
     th = [threading.Thread(target=work, args=(p,)) for p in range(P)]
     [t.start() for t in th]; [t.join() for t in th]
     for n in names:
@@ -106,6 +122,10 @@ for r in range(syncs):
             c = np.zeros_like(cnt)
             c[rows] = np.clip(((unit[rows] ** 2).sum(1) - cnt[rows]) / (cnt[rows] * (cnt[rows] - 1)), 0, 1)
             update = sum(deltas) / (1 + (cnt - 1).clip(0) * c)[:, None]
+        elif scheme == "sat":  # w2vx.spark's merge='saturation'; {"K_scale": k} multiplies the exposures
+            xs = np.stack([rc[n] for rc in results_counts]) * extra.get("K_scale", 1.0)
+            fac = saturation_factor(xs.sum(0), (-np.expm1(-xs)).sum(0))
+            update = sum(deltas) * fac[:, None].astype(np.float32)
         elif scheme == "mean":  # plain average over all partitions (zero change where untouched)
             update = sum(deltas) / np.float32(P)
         else:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 import numpy as np
 from datasets import imdb_text_path
 from w2vx._spark import local_session, column_rdd
-from w2vx.spark import train_word2vec
+from w2vx.spark import train_word2vec, exposures, saturation_factor
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 from w2vx._train import encode_sentences
 
@@ -48,7 +48,7 @@ params = dict(vector_size=50, window=5, min_count=5, alpha=0.025, min_alpha=0.02
               sg=1, hs=1, negative=0, sample=0.0, seed=7)
 rdd = sc.parallelize(parts, 2).flatMap(lambda p: p)     # partition p holds parts[p], in order
 assert [len(x) for x in rdd.glom().collect()] == [len(p) for p in parts]
-spark_model = train_word2vec(rdd, syncs_per_epoch=rounds, merge=merge, **params)
+spark_model = train_word2vec(rdd, syncs_per_epoch=rounds, merge=merge, shuffle=False, **params)
 
 freq = {}
 for s in sub:
@@ -65,7 +65,7 @@ W = lambda m: {"syn0": m.wv.vectors, "syn1": m.syn1}
 for r in range(rounds):
     start = {n: a.copy() for n, a in W(model).items()}
     seed = _mix_seed(params["seed"], 0) if rounds == 1 else _mix_seed(params["seed"], 0, r)
-    deltas = []
+    deltas, exposed = [], []
     for p in range(2):
         m = copy.copy(model); m.wv = copy.copy(model.wv)
         m.wv.vectors = start["syn0"].copy(); m.syn1 = start["syn1"].copy()
@@ -75,6 +75,8 @@ for r in range(rounds):
                                    sched.alpha(0, r / rounds), sched.alpha(0, (r + 1) / rounds),
                                    _mix_seed(seed, p, 0))
         deltas.append({k: W(m)[k] - start[k] for k in start})
+        exposed.append(exposures(model, np.bincount(ids[offs[a]:offs[b]], minlength=len(k2i)),
+                                 0.5 * (sched.alpha(0, r / rounds) + sched.alpha(0, (r + 1) / rounds))))
     for k in start:
         cnt = sum(np.any(d[k] != 0, axis=1).astype(np.float32) for d in deltas)
         rows = cnt > 0
@@ -83,6 +85,10 @@ for r in range(rounds):
             W(model)[k][rows] += tot[rows] / np.sqrt(cnt[rows, None])
         elif merge == "sum":
             W(model)[k][rows] += tot[rows]
+        elif merge == "saturation":
+            x = [e[k] for e in exposed]
+            factor = saturation_factor(x[0] + x[1], -np.expm1(-x[0]) + -np.expm1(-x[1]))
+            W(model)[k][factor > 0] += tot[factor > 0] * factor[factor > 0, None].astype(np.float32)
 for k in ("syn0", "syn1"):
     a, b = W(spark_model)[k], W(model)[k]
     print(f"{k}: max |spark - sim| = {np.abs(a - b).max():.3g}, max |w| = {np.abs(b).max():.3g}")
