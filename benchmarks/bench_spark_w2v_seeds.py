@@ -41,10 +41,11 @@ def _merge_arg(text: str) -> str | float:
         return text
 
 
-def fit_w2vx(frame, partitions: int, seed: int, merge) -> object:
+def fit_w2vx(frame, partitions: int, seed: int, merge, syncs: int | None = None) -> object:
     from w2vx.spark import train_word2vec
     model = train_word2vec(frame, "tokens", num_partitions=partitions, seed=seed,
-                           min_alpha=W2V["alpha"] * 1e-4, merge=merge, **W2V, **W2V_MODES["sg-hs"])
+                           min_alpha=W2V["alpha"] * 1e-4, merge=merge, syncs_per_epoch=syncs,
+                           **W2V, **W2V_MODES["sg-hs"])
     return model.wv
 
 
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--merge", default="saturation", help="w2vx.spark's merge rule")
+    parser.add_argument("--syncs", type=int, default=None,
+                        help="w2vx.spark's syncs_per_epoch (default: its own default)")
     args = parser.parse_args(argv)
     runs = json.loads(STORE.read_text())["runs"] if STORE.exists() else []
     spark = local_session(2, app_name="gensimx-w2v-seeds")
@@ -101,18 +104,19 @@ def main(argv: list[str] | None = None) -> None:
     merge = _merge_arg(args.merge)
     header = ("# w2vx on Spark vs MLlib Word2Vec over seeds: IMDB, skip-gram + hs, local[2]\n\n"
               f"Settings: {W2V}, min_alpha = alpha * 1e-4, no subsampling; "
-              "`benchmarks/bench_spark_w2v_seeds.py`.  w2vx rows are named `w2vx merge=RULE`.  "
+              "`benchmarks/bench_spark_w2v_seeds.py`.  w2vx rows are named `w2vx merge=RULE` (plus ` syncs=N` where rounds per epoch were set).  "
               "Differences: mean minus MLlib's mean, Welch standard error.  Fit times were not "
               "taken under the bench lock (shared machine): indicative only.\n\n")
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for contender in args.contenders.split(","):
-            name = "mllib" if contender == "mllib" else f"w2vx merge={args.merge}"
+            name = ("mllib" if contender == "mllib" else f"w2vx merge={args.merge}"
+                    + (f" syncs={args.syncs}" if args.syncs else ""))
             if any(r["contender"] == name and r["seed"] == seed and r["partitions"] == args.partitions
                    for r in runs):
                 continue
             start = time.perf_counter()
             vectors = (fit_mllib_w2v(frame, args.partitions, seed) if contender == "mllib"
-                       else fit_w2vx(frame, args.partitions, seed, merge))
+                       else fit_w2vx(frame, args.partitions, seed, merge, args.syncs))
             seconds = time.perf_counter() - start
             run = {"contender": name, "partitions": args.partitions, "seed": seed,
                    "seconds": seconds, **similarity_scores(vectors)}

@@ -49,8 +49,13 @@ Against ``'sqrt'`` (the sum divided by sqrt(n), the earlier default, still the
 default for the other modes, whose K was not measured) it scored WordSim353
 +0.02 and SimLex-999 -0.003 at 2 partitions and did not degrade at 4
 (``benchmarks/results/spark_word2vec_merge.md``).  On Spark over 11 seeds against
-MLlib's ``local[2]``: WordSim353 level, SimLex-999 0.007 lower
-(``benchmarks/results/spark_word2vec_seeds.md``).  16 rounds per pass.
+MLlib's ``local[2]``, 48 rounds per pass (the default since 2026-12-02):
+WordSim353 +0.012 ± 0.006 and SimLex-999 -0.001 ± 0.004, where 16 rounds gave
+-0.001 and -0.007 (``benchmarks/results/spark_word2vec_seeds.md``; paired on the
+same seeds, 48 against 16 rounds: WordSim353 +0.017 ± 0.005, SimLex-999 +0.006 ±
+0.004).  More rounds keep the partitions' copies closer at the cost of one
+broadcast and one aggregation each (``docs/scaling.md``): 2 partitions on IMDB
+trained in 36-41 s against 25-30 s with 16, MLlib's 55-58 s.
 
 MLlib's parameter names map as: ``vectorSize`` -> ``vector_size``,
 ``minCount`` -> ``min_count``, ``windowSize`` -> ``window``, ``stepSize`` ->
@@ -336,7 +341,7 @@ def merge_changes(array: np.ndarray, changes: np.ndarray, row_weights: np.ndarra
 
 
 #: Rounds per epoch when several partitions train and ``syncs_per_epoch`` is not given.
-DEFAULT_SYNCS_PER_EPOCH = 16
+DEFAULT_SYNCS_PER_EPOCH = 48
 
 
 def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | None = None,
@@ -372,7 +377,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
         partitions' copies drift apart less.  Each round costs one broadcast of the
         weights and one aggregation of the changes (``V x d`` floats per layer and
         partition, see ``docs/scaling.md``).  Default: 1 with one partition (nothing
-        to merge), else ``DEFAULT_SYNCS_PER_EPOCH`` (16).  MLlib's scheme is 1.
+        to merge), else ``DEFAULT_SYNCS_PER_EPOCH`` (48).  MLlib's scheme is 1.
     merge : {'saturation', 'sqrt', 'average', 'sum'} or float in [0, 1], optional
         How the partitions' changes to a row combine, ``n`` being the number of
         partitions that changed it in the round.  Default: ``'saturation'`` for
