@@ -105,3 +105,18 @@ def load_20news_raw_bow(no_below: int = 5, no_above: float = 0.5) -> tuple[list,
     dictionary.filter_extremes(no_below=no_below, no_above=no_above, keep_n=None)
     return ([dictionary.doc2bow(t) for t in train_texts],
             [dictionary.doc2bow(t) for t in test_texts], dictionary)
+
+
+def imdb_sg_hs_model(seed: int) -> tuple[list, "object"]:
+    """IMDB's lines as token lists and an untrained w2vx skip-gram + hs model with their
+    vocabulary: the Spark word2vec benchmark's settings (the merge probes start here)."""
+    from w2vx.word2vec import Word2Vec
+    lines = [line.split(" ") for line in open(imdb_text_path()).read().split("\n") if line]
+    freq: dict[str, int] = {}
+    for tokens in lines:
+        for token in tokens:
+            freq[token] = freq.get(token, 0) + 1
+    model = Word2Vec(vector_size=100, window=5, min_count=5, alpha=0.025, min_alpha=0.025e-4,
+                     epochs=1, sg=1, hs=1, negative=0, sample=0.0, seed=seed, workers=1)
+    model.build_vocab_from_freq(freq, corpus_count=len(lines))
+    return lines, model

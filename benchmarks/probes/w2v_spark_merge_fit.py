@@ -14,7 +14,7 @@ for syn0; summed occurrences of the words under a Huffman node for syn1).
 import copy, json, sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 import numpy as np
-from datasets import imdb_text_path
+from datasets import imdb_sg_hs_model
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 from w2vx._train import encode_sentences
 
@@ -22,14 +22,7 @@ seed = int(sys.argv[1]); P = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 syncs = int(sys.argv[3]) if len(sys.argv) > 3 else 16
 verbose = "-v" in sys.argv; sys.argv = [a for a in sys.argv if a != "-v"]
 probe = [int(x) for x in sys.argv[4].split(",")] if len(sys.argv) > 4 else [0, 3, 8, 14]
-lines = [l.split(" ") for l in open(imdb_text_path()).read().split("\n") if l]
-freq = {}
-for s in lines:
-    for t in s:
-        freq[t] = freq.get(t, 0) + 1
-model = Word2Vec(vector_size=100, window=5, min_count=5, alpha=0.025, min_alpha=0.025e-4, epochs=1,
-                 sg=1, hs=1, negative=0, sample=0.0, seed=seed, workers=1)
-model.build_vocab_from_freq(freq, corpus_count=len(lines))
+lines, model = imdb_sg_hs_model(seed)
 k2i = model.wv.key_to_index; V = len(k2i)
 rng = np.random.default_rng(seed)
 assign = rng.integers(0, P, len(lines))

@@ -21,7 +21,7 @@ seeds.  Given the same split, vocabulary order and seeds, w2vx.spark trains the 
 import copy, json, sys, time, threading
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 import numpy as np
-from datasets import imdb_text_path
+from datasets import imdb_sg_hs_model
 from w2vx.word2vec import Word2Vec, _mix_seed, _Schedule
 from w2vx._train import encode_sentences
 from w2vx.spark import exposures, saturation_factor
@@ -30,14 +30,7 @@ from gensim.test.utils import datapath
 scheme, syncs, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 P = int(sys.argv[4]) if len(sys.argv) > 4 else 2
 extra = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
-lines = [l.split(" ") for l in open(imdb_text_path()).read().split("\n") if l]
-freq = {}
-for s in lines:
-    for t in s:
-        freq[t] = freq.get(t, 0) + 1
-model = Word2Vec(vector_size=100, window=5, min_count=5, alpha=0.025, min_alpha=0.025e-4, epochs=1,
-                 sg=1, hs=1, negative=0, sample=0.0, seed=seed, workers=1)
-model.build_vocab_from_freq(freq, corpus_count=len(lines))
+lines, model = imdb_sg_hs_model(seed)
 k2i = model.wv.key_to_index
 rng = np.random.default_rng(seed)
 assign = rng.integers(0, P, len(lines)) if extra.get("random_split") else np.arange(len(lines)) % P
