@@ -51,6 +51,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -196,12 +197,7 @@ def train_case(dataset: str, contender: str, num_topics: int, passes: int,
     # scikit-learn's input matrix is built before the clock starts, as a user would
     fit = make_trainer(contender, train, train_csr if contender == "sklearn" else None,
                        dictionary, num_topics, passes, decay, offset, seed)
-    if sample_memory:
-        with harness.TreeMemorySampler() as memory:
-            start = time.perf_counter()
-            lam = fit()
-            seconds = time.perf_counter() - start
-    else:
+    with harness.TreeMemorySampler() if sample_memory else contextlib.nullcontext() as memory:
         start = time.perf_counter()
         lam = fit()
         seconds = time.perf_counter() - start

@@ -55,7 +55,7 @@ WordSim353 +0.012 ± 0.006 and SimLex-999 -0.001 ± 0.004, where 16 rounds gave
 same seeds, 48 against 16 rounds: WordSim353 +0.017 ± 0.005, SimLex-999 +0.006 ±
 0.004).  More rounds keep the partitions' copies closer at the cost of one
 broadcast and one aggregation each (``docs/scaling.md``): 2 partitions on IMDB
-trained in 36-41 s against 25-30 s with 16, MLlib's 55-58 s.
+trained in 36-41 s against 25-30 s with 16, MLlib's 46-58 s.
 
 MLlib's parameter names map as: ``vectorSize`` -> ``vector_size``,
 ``minCount`` -> ``min_count``, ``windowSize`` -> ``window``, ``stepSize`` ->
@@ -214,7 +214,7 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
             touched = np.any(delta != 0, axis=1)
             row_weights[name] = touched * float(trained)
             changes[name] = delta * np.float32(trained)
-        elif name in exposure:
+        elif _layer_merge(merge, name) == "saturation":
             x = exposure[name]
             row_weights[name] = np.stack([x, -np.expm1(-x)], axis=1)
             changes[name] = delta
@@ -229,6 +229,13 @@ def _train_partition(index: int, encoded: Iterator[tuple], shell: Any, weights: 
 #: (measured on IMDB, skip-gram + hierarchical softmax, window 5, vector_size 100:
 #: benchmarks/results/spark_word2vec_merge.md).
 SATURATION_UPDATES = {"syn0": 10.0, "syn1": 50.0}
+
+
+def _layer_merge(merge: str | float, layer: str) -> str | float:
+    """The rule a layer's rows are merged by: ``merge``, except that ``'saturation'``
+    covers only the layers :func:`exposures` models (syn0, syn1) and syn1neg falls
+    back to ``'sqrt'``."""
+    return "sqrt" if merge == "saturation" and layer not in SATURATION_UPDATES else merge
 
 
 def exposures(model: Word2Vec, occurrences: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
@@ -483,7 +490,7 @@ def train_word2vec(data: Any, column: str = "tokens", *, num_partitions: int | N
                 changes, row_weights = summed
                 for name, array in _weights(model).items():
                     merge_changes(array, changes[name], row_weights[name],
-                                  "sqrt" if merge == "saturation" and name == "syn1neg" else merge)
+                                  _layer_merge(merge, name))
         model.train_count += 1
     finally:
         encoded.unpersist()
