@@ -1,0 +1,1 @@
+"""Private layer shared by ``w2vx`` and ``ldax``: nothing here is public API."""
