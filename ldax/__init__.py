@@ -6,6 +6,7 @@ Names are resolved lazily (PEP 562): ``from ldax import LdaModel`` does not load
 the GSM code, which keeps a process that only runs LDA smaller (peak RSS is one
 of the figures we compare against gensim).
 """
+from _gensimx import __version__
 from w2vx._lazy import lazy_exports
 
 _EXPORTS = {

@@ -63,12 +63,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from _gensimx.openmp import warn_if_serial
+
 from . import _gsm_fast
 from .io import ModelFileError, load_model, require_arrays, save_model
 from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
                      is_single_bow, iter_chunks, num_terms_from_id2word)
 
 logger = logging.getLogger("ldax")
+warn_if_serial("ldax's GSM")
 
 MODEL_KIND = "ldax.GSM"
 # Mixture probabilities below this are raised to it before the log, so float32

@@ -41,10 +41,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln, polygamma, psi
 
+from _gensimx.openmp import warn_if_serial
+
 from . import _estep
 from .corpus import (BowChunk, as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
                      is_single_bow, iter_chunks, num_terms_from_id2word, require_restartable)
 from .io import ModelFileError, load_model, require_arrays, save_model
+
+warn_if_serial("ldax's LDA E-step")
 
 logger = logging.getLogger(__name__)
 

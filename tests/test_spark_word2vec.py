@@ -1,17 +1,15 @@
-"""w2vx on Spark: a real local SparkSession (local[2], 127.0.0.1, UI off); fails, never skips."""
+"""w2vx on Spark: a real local SparkSession (local[2], 127.0.0.1, UI off).
+
+The ``spark`` fixture (conftest.py) skips with the reason when pyspark or Java is
+absent; CI sets GENSIMX_REQUIRE_SPARK=1, so there they fail instead.
+"""
 import numpy as np
 import pytest
 
 from w2vx import Word2Vec
-from w2vx._spark import local_session
 from w2vx.spark import train_word2vec
 
 GROUPS = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
-
-
-@pytest.fixture(scope="session")
-def spark():
-    return local_session(2)
 
 
 def planted_sentences(n: int = 600, seed: int = 0) -> list[list[str]]:

@@ -7,6 +7,7 @@ Names are resolved lazily (PEP 562), so importing a submodule such as
 ``w2vx._archive`` (which ``ldax`` uses for model files) does not load gensim's
 word2vec stack.
 """
+from _gensimx import __version__
 from w2vx._lazy import lazy_exports
 
 _EXPORTS = {
