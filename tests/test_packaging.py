@@ -1,7 +1,7 @@
 """Release metadata: one version number, the typing marker, the licence, the serial-build warning."""
 import pathlib
 import re
-import sys
+import tomllib
 import warnings
 
 import pytest
@@ -17,9 +17,6 @@ PACKAGES = ("w2vx", "ldax", "_gensimx")
 
 
 def pyproject() -> dict:
-    if sys.version_info < (3, 11):
-        pytest.skip("tomllib is Python 3.11+")
-    import tomllib
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
