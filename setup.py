@@ -30,11 +30,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-try:
-    from setuptools.errors import CompileError, ExecError, LinkError, PlatformError
-except ImportError:  # setuptools < 59
-    from distutils.errors import (CompileError, DistutilsExecError as ExecError,
-                                  DistutilsPlatformError as PlatformError, LinkError)
+from setuptools.errors import CompileError, ExecError, LinkError, PlatformError
 
 OPENMP_FLAG = "-fopenmp"
 FLAGS_FILE = "gensimx-build-flags.json"
@@ -109,7 +105,7 @@ class BuildExt(build_ext):
         reason = self.openmp_unavailable()
         if reason:
             print("\n" + SERIAL_BUILD.format(reason=reason) + "\n", file=sys.stderr, flush=True)
-            simd = ["-fopenmp-simd"] if self.compiles("int x;\n", ["-fopenmp-simd"]) else []
+            simd = [] if self.probe("int x;\n", ["-fopenmp-simd"]) else ["-fopenmp-simd"]
             for ext in self.extensions:
                 ext.extra_compile_args = [a for a in ext.extra_compile_args if a != OPENMP_FLAG] + simd
                 ext.extra_link_args = [a for a in ext.extra_link_args if a != OPENMP_FLAG]
@@ -137,9 +133,6 @@ class BuildExt(build_ext):
                 command = getattr(self.compiler, "compiler_so", None) or ["the compiler"]
                 return str(exc) if len(str(exc)) < 200 else f"{command[0]} failed"
         return None
-
-    def compiles(self, source: str, flags: list[str]) -> bool:
-        return self.probe(source, flags) is None
 
     def check_compiler(self) -> None:
         """Fail early, with instructions, when no C compiler or no Python.h is there."""
@@ -188,6 +181,7 @@ class BuildExt(build_ext):
                 os.remove(output)
         os.makedirs(self.build_temp, exist_ok=True)
         return {**recorded, **current}, path
+
 
 setup(
     ext_modules=cythonize(
