@@ -167,8 +167,8 @@ def fuzz_model_members(kind, tmp):
 
 
 for _kind in ("w2v", "lda", "gsm"):
-    case("fuzz", seconds=60, name=f"fuzz_bytes_{_kind}")(lambda tmp, k=_kind: fuzz_model_bytes(k, tmp))
-    case("fuzz", seconds=60, name=f"fuzz_members_{_kind}")(lambda tmp, k=_kind: fuzz_model_members(k, tmp))
+    case("fuzz", seconds=30, name=f"fuzz_bytes_{_kind}")(lambda tmp, k=_kind: fuzz_model_bytes(k, tmp))
+    case("fuzz", seconds=30, name=f"fuzz_members_{_kind}")(lambda tmp, k=_kind: fuzz_model_members(k, tmp))
 
 
 # ------------------------------------------------------------------ crafted metadata
@@ -182,9 +182,8 @@ def crafted_metadata(kind, tmp):
     from w2vx._archive import save_archive
     source = saved(kind, tmp)
     arrays, meta, archive_kind = read_model_file(source)
-    sections = [("", meta)] if kind == "w2v" else [("model", meta["model"]), ("id2word", meta["id2word"])]
-    if meta.get("random_state"):
-        sections.append(("random_state", meta["random_state"]))
+    sections = [("", meta)]  # Word2Vec's fields; ldax's model, id2word and random_state objects
+    sections += [(name, value) for name, value in meta.items() if kind != "w2v" and isinstance(value, dict)]
     target = os.path.join(tmp, "crafted")
     tried = 0
     for section, fields in sections:
@@ -199,23 +198,14 @@ def crafted_metadata(kind, tmp):
                 load_and_use(kind, target, f"{section}.{field} = {value!r}")
                 fields[field] = original
                 tried += 1
-    for value in BAD_VALUES[:5] + ["<missing>"]:  # the top level itself
-        broken = dict(meta)
-        key = "model" if kind != "w2v" else "vector_size"
-        if value == "<missing>":
-            del broken[key]
-        else:
-            broken[key] = value
-        save_archive(target, archive_kind, arrays, broken)
-        load_and_use(kind, target, f"{key} = {value!r}")
     assert tried > 50
 
 
 for _kind in ("w2v", "lda", "gsm"):
-    case("crafted", seconds=90, name=f"crafted_metadata_{_kind}")(lambda tmp, k=_kind: crafted_metadata(k, tmp))
+    case("crafted", seconds=40, name=f"crafted_metadata_{_kind}")(lambda tmp, k=_kind: crafted_metadata(k, tmp))
 
 
-@case("crafted", seconds=60)
+@case("crafted", seconds=30)
 def thread_counts_in_files_are_capped(tmp):
     """A file asking for 10**6 threads loads, keeps the value, and runs with the usable CPUs."""
     from _gensimx.cpus import usable_cpus
@@ -233,7 +223,7 @@ def thread_counts_in_files_are_capped(tmp):
         _models()[kind][2](model)
 
 
-@case("crafted", seconds=60)
+@case("crafted", seconds=30)
 def huge_and_zero_counts_in_a_model_file(tmp):
     """Counts up to 2**63 - 1 (sums beyond 64 bits) and 30,000 zero counts: the Huffman tree
     is built in moments (word2vec.c's sentinel made counts >= 2**61 loop forever)."""
@@ -291,7 +281,7 @@ def without_member(path: str, name: str) -> None:
             zout.writestr(member, blob)
 
 
-@case("bombs", seconds=60)
+@case("bombs", seconds=30)
 def unexpected_deflate_bomb_member_is_never_inflated(tmp):
     """An extra 200 MiB member deflated to 0.2 MB: the model loads; the member is not read."""
     from w2vx import Word2Vec
@@ -302,7 +292,7 @@ def unexpected_deflate_bomb_member_is_never_inflated(tmp):
     assert peak_rss_mb() - before < 100, "the loader inflated a member it does not use"
 
 
-@case("bombs", seconds=60)
+@case("bombs", seconds=30)
 def expected_member_declaring_too_much_is_refused_before_inflating(tmp):
     """word_lengths (whose length the loader cannot know beforehand) as a 200 MiB array
     deflated to 0.2 MB: refused by the inflation limit, before any allocation."""
@@ -393,7 +383,7 @@ def _vectors(tmp, binary, nan=False):
     return path
 
 
-@case("vectors", seconds=60)
+@case("vectors", seconds=30)
 def fuzz_vector_files(tmp):
     """Byte flips and truncations of text and binary vector files: load_vectors returns finite
     vectors or raises ModelFileError."""
@@ -480,7 +470,7 @@ def _corpus_text() -> bytes:
     return ("\n".join(" ".join(s) for s in common_texts * 20) + "\n").encode()
 
 
-@case("corpora", seconds=60)
+@case("corpora", seconds=30)
 def damaged_gzip_corpora(tmp):
     """Truncated and corrupted .gz corpora: Word2Vec(corpus_file=...) raises a ValueError
     naming the file, or trains on what decompresses cleanly."""
@@ -524,7 +514,7 @@ def assert_one_line_error(status: int, stderr: str, *needles: str) -> None:
     assert len(lines) == 1 and all(n in lines[0] for n in needles), stderr
 
 
-@case("corpora", seconds=60)
+@case("corpora", seconds=30)
 def truncated_gzip_corpora_in_both_command_lines(tmp):
     """w2vx -train, ldax's text input and ldax --mm: one error line, exit status 2."""
     from gensim.corpora import Dictionary, MmCorpus
@@ -550,7 +540,7 @@ def truncated_gzip_corpora_in_both_command_lines(tmp):
     assert status == 0
 
 
-@case("corpora", seconds=60)
+@case("corpora", seconds=30)
 def command_line_entry_points_print_no_traceback(tmp):
     """The real entry points (python -m) on a truncated .gz: one line, status 2."""
     import subprocess
@@ -564,7 +554,7 @@ def command_line_entry_points_print_no_traceback(tmp):
         assert_one_line_error(done.returncode, done.stderr, "truncated or corrupt")
 
 
-@case("corpora", seconds=60)
+@case("corpora", seconds=30)
 def pickled_dictionaries_need_the_opt_in(tmp):
     """ldax --dictionary never unpickles without --allow-pickle (a pickle that would create a
     file proves it), says how to opt in, and --help documents the flag."""

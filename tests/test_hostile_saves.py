@@ -72,7 +72,7 @@ def _temporaries(folder):
     return [n for n in os.listdir(folder) if n.endswith(".tmp") and not os.path.islink(os.path.join(folder, n))]
 
 
-@case("saves", seconds=90)
+@case("saves", seconds=40)
 def planted_links_are_never_written_through(tmp):
     """A link planted at the old fixed temporary name (path + '.tmp') and at the target itself:
     the files they point to are untouched, the target becomes a regular file, nothing is left."""
@@ -89,7 +89,7 @@ def planted_links_are_never_written_through(tmp):
         os.unlink(target + ".tmp")
 
 
-@case("saves", seconds=60)
+@case("saves", seconds=30)
 def interrupted_saves_keep_the_old_file(tmp):
     """A save that fails half-way (Ctrl-C inside the writer, a full disk) leaves the previous
     file as it was and no temporary file."""
@@ -155,7 +155,7 @@ def _save_repeatedly(path, seed, rounds, queue):
         queue.put(repr(exc))
 
 
-@case("saves", seconds=90)
+@case("saves", seconds=40)
 def concurrent_saves_to_one_path(tmp):
     """Three processes save to one path 15 times each while this one reads it back: every read
     is a complete file of one writer, the last rename wins, no temporary file is left."""

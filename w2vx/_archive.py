@@ -38,6 +38,7 @@ import numpy as np
 
 from _gensimx.atomic import atomic_write
 from _gensimx.errors import ModelFileError
+from _gensimx.pickles import looks_like_pickle
 
 __all__ = ["ModelFileError", "Archive", "MetaFields", "save_archive", "open_archive", "load_archive"]
 
@@ -115,6 +116,10 @@ class Archive:
         self._file = _open_regular_file(self.path)
         try:
             self._size = os.fstat(self._file.fileno()).st_size
+            if looks_like_pickle(self._file.read(2)):
+                raise ModelFileError(f"{self.path} is a pickle (a model saved by gensim?), not a "
+                                     f"gensimx model file; gensimx model files hold no pickles")
+            self._file.seek(0)
             self._zip = self._guard(lambda: zipfile.ZipFile(self._file))
             self._members = {info.filename[:-4]: info for info in self._zip.infolist()
                              if info.filename.endswith(".npy")}
@@ -351,31 +356,29 @@ class MetaFields:
         return ModelFileError(f"{self.path}: {self.where} field {name!r} must be {expected}, "
                               f"got {_short.repr(value)}")
 
-    def integer(self, name: str, minimum: int | None = None, maximum: int | None = None,
-                default: Any = _MISSING, optional: bool = False) -> int | None:
-        """A whole number (JSON integer, not a boolean) in ``[minimum, maximum]``; ``optional`` allows null."""
+    def _bounded(self, name: str, what: str, accepts: Any, minimum: float | None,
+                 maximum: float | None, default: Any, optional: bool) -> Any:
         value = self.raw(name, default)
         if value is None and optional:
             return None
-        expected = "a whole number" + _range_text(minimum, maximum) + (" or null" if optional else "")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.bad(name, value, expected)
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise self.bad(name, value, expected)
+        if (isinstance(value, bool) or not accepts(value) or (minimum is not None and value < minimum)
+                or (maximum is not None and value > maximum)):
+            raise self.bad(name, value, what + _range_text(minimum, maximum) + (" or null" if optional else ""))
         return value
+
+    def integer(self, name: str, minimum: int | None = None, maximum: int | None = None,
+                default: Any = _MISSING, optional: bool = False) -> int | None:
+        """A whole number (JSON integer, not a boolean) in ``[minimum, maximum]``; ``optional`` allows null."""
+        return self._bounded(name, "a whole number", lambda v: isinstance(v, int), minimum, maximum,
+                             default, optional)
 
     def number(self, name: str, minimum: float | None = None, maximum: float | None = None,
                default: Any = _MISSING, optional: bool = False) -> float | None:
         """A finite real number in ``[minimum, maximum]``; ``optional`` allows null."""
-        value = self.raw(name, default)
-        if value is None and optional:
-            return None
-        expected = "a finite number" + _range_text(minimum, maximum) + (" or null" if optional else "")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise self.bad(name, value, expected)
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise self.bad(name, value, expected)
-        return float(value)
+        value = self._bounded(name, "a finite number",
+                              lambda v: isinstance(v, numbers.Real) and math.isfinite(v), minimum,
+                              maximum, default, optional)
+        return None if value is None else float(value)
 
     def boolean(self, name: str, default: Any = _MISSING) -> bool:
         """true/false (or 0/1, as gensim stores flags such as ``sg``)."""
