@@ -581,6 +581,7 @@ class GSM:
         Threads for BLAS and the OpenMP kernels while training and scoring
         (default 1: a batch's matrices are too small to split across cores,
         and on a busy machine extra threads mostly spin; see the benchmark).
+        More than the CPUs this process may use runs with that many.
     random_state : int or numpy Generator, optional
         Seeds initialisation, shuffling and noise.
     dtype : numpy float32 (default) or float64

@@ -292,7 +292,8 @@ class LdaModel:
     decay : float
         Forgetting rate kappa in (0.5, 1] for the step size.
     offset : float
-        tau_0, slows the first steps.
+        tau_0, slows the first steps; >= 1 with gensim's schedule (smaller
+        values make the first step exceed 1), >= 0 with ``'reference'``.
     eval_every : int or None
         Log the per-word bound every ``eval_every`` chunks (computed from the
         E-step itself, at no extra inference cost); None or 0 disables.
@@ -316,6 +317,8 @@ class LdaModel:
         Kept for compatibility and used by :meth:`to_gensim`; ldax computes in float64.
     workers : int, optional
         Threads of the E-step; default all cores.  Results do not depend on it.
+        More than the CPUs this process may use runs with that many (the
+        attribute keeps the value given).
     rho_schedule : {'gensim', 'reference'}
         Step size: gensim's ``(offset + pass + num_updates / chunksize) ** -decay``
         (default, equal updates to gensim's), or Hoffman et al.'s

@@ -50,7 +50,7 @@ MAX_INFLATION = 100
 _INFLATION_SLACK = 1 << 16          # small members: headers compress well
 MAX_META_BYTES = 256 << 20          # the JSON metadata (id2word of a large Dictionary included)
 _NUMERIC_KINDS = "biuf"             # bool, int, uint, float: the only dtypes a model stores
-_READ_CHUNK = 1 << 24
+_READ_CHUNK = 1 << 20            # bytes per read: larger chunks cost page faults on each new buffer
 # what zipfile, zlib, numpy's header parser and json raise on damaged or crafted input
 _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
                 zlib.error, lzma.LZMAError, EOFError, OSError, KeyError, IndexError,

@@ -26,7 +26,12 @@ Differences from gensim, all deliberate:
 * a first sentence that is a ``str`` is refused (gensim only warns and then
   trains on its characters);
 * ``save``/``load`` use gensimx's pickle-free archive; ``to_gensim()`` gives a
-  gensim model for everything else.
+  gensim model for everything else;
+* tokens must be ``str`` that encode to UTF-8 (gensim trains any hashable
+  token): others are refused when the vocabulary is built, since they could not
+  be saved as text and read back as the same word;
+* ``workers`` above the CPUs this process may use trains with that many threads
+  (``model.workers`` keeps the value given, as gensim's does).
 """
 from __future__ import annotations
 
@@ -375,7 +380,8 @@ class Word2Vec:
         vocab_mod.check_words(raw_vocab, "word_freq")
         total = 0
         for word, count in raw_vocab.items():
-            _check_number(f"the count of {word!r:.40}", count, 0, integer=True, maximum=MAX_COUNT)
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:  # the message only on failure
+                _check_number(f"the count of {word!r:.40}", count, 0, integer=True, maximum=MAX_COUNT)
             total += int(count)
         if total > MAX_COUNT:
             raise ValueError(f"the counts of word_freq sum to {total}, more than 2**63 - 1")
@@ -734,7 +740,9 @@ class Word2Vec:
             for name, value in state.items():
                 setattr(model, name, value)
             lengths = archive.read("word_lengths", (None,), np.int64)
-            if len(lengths) and (lengths.min() < 0 or lengths.max() > archive.size):
+            # each word fits in the file, and the sum cannot wrap around in int64
+            if len(lengths) and (lengths.min() < 0 or lengths.max() > archive.size
+                                 or int(lengths.max()) * len(lengths) > MAX_COUNT):
                 raise ModelFileError(f"{path}: vocabulary byte lengths out of range")
             blob = archive.read("word_bytes", (int(lengths.sum()),), np.uint8).tobytes()
             n, size = len(lengths), model.vector_size
