@@ -5,22 +5,28 @@
     python -m ldax lda docs.txt --num-topics 20 --passes 5 --output model.npz
     python -m ldax lda folder/ --no-below 2 --output model.npz --save-dictionary dict.txt
     python -m ldax lda --mm corpus.mm --dictionary dict.txt --output model.npz
+    python -m ldax lda --mm corpus.mm --dictionary dict.pkl --allow-pickle   # trusted pickle
     python -m ldax gsm docs.txt --num-topics 20 --epochs 50 --output gsm.npz
 
 Input is a text file (one document per line), a folder of text files (each
-file one document, read recursively in sorted order), or a Matrix Market
-corpus with its dictionary (gensim's ``MmCorpus`` and ``Dictionary`` formats).
+file one document, read recursively in sorted order; ``.gz`` files are
+decompressed), or a Matrix Market corpus with its dictionary (gensim's
+``MmCorpus`` and ``Dictionary`` formats).  A dictionary saved with
+``Dictionary.save`` is a pickle, which can run code when loaded: it is read only
+with ``--allow-pickle``.
 Text is tokenised with gensim's ``simple_preprocess`` and a ``Dictionary``
 pruned with ``filter_extremes``.  Progress goes to stderr (logging), the
 topics to stdout; ``--output`` saves the model (ldax's safe format; load it
 with ``ldax.LdaModel.load`` / ``ldax.GSM.load``).
 
-User errors (a missing file, a corpus that is empty after filtering, a bad
-value) end with a one-line message and exit status 2.
+User errors (a missing file, a corpus that is empty after filtering, a
+truncated ``.gz`` input, a pickle without ``--allow-pickle``, a bad value) end
+with a one-line message and exit status 2.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import os
@@ -30,6 +36,9 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+
+from _gensimx.inputs import DECOMPRESSION_ERRORS, CorruptInputError, open_input
+from _gensimx.pickles import PickleNotAllowed, looks_like_pickle, require_pickle_opt_in
 
 logger = logging.getLogger("ldax")
 
@@ -102,13 +111,19 @@ def _text_files(folder: pathlib.Path) -> list[pathlib.Path]:
     return files
 
 
+def _open_text(path: pathlib.Path, encoding: str) -> io.TextIOWrapper:
+    """A text file (``.gz`` decompressed), undecodable bytes replaced."""
+    return io.TextIOWrapper(open_input(path), encoding=encoding, errors="replace")
+
+
 def iter_documents(path: pathlib.Path, encoding: str) -> Iterator[str]:
     """Documents of a text file (one per line) or of a folder (one per file)."""
     if path.is_dir():
         for file in _text_files(path):
-            yield file.read_text(encoding=encoding, errors="replace")
+            with _open_text(file, encoding) as fh:
+                yield fh.read()
     else:
-        with open(path, encoding=encoding, errors="replace") as fh:
+        with _open_text(path, encoding) as fh:
             yield from fh
 
 
@@ -146,17 +161,23 @@ def corpus_from_text(path: pathlib.Path, args: argparse.Namespace) -> tuple[list
     return corpus, dictionary
 
 
-def load_dictionary(path: pathlib.Path) -> Any:
+def load_dictionary(path: pathlib.Path, allow_pickle: bool = False) -> Any:
     """A gensim Dictionary in its text format (``save_as_text``) or its own ``save`` format.
 
-    The latter is a pickle: only load files you trust.
+    The latter is a pickle, which can run any code when loaded: it is read only
+    with ``allow_pickle=True`` (``--allow-pickle``), else refused with a UserError.
     """
     from gensim.corpora import Dictionary
     if not path.exists():
         raise UserError(f"dictionary {path} does not exist")
     with open(path, "rb") as fh:
         head = fh.read(2)
-    if head[:1] == b"\x80":             # pickle protocol 2+ header: Dictionary.save
+    if looks_like_pickle(head):         # Dictionary.save
+        try:
+            require_pickle_opt_in(path, allow_pickle, "a gensim Dictionary.save file",
+                                  "pass --allow-pickle")
+        except PickleNotAllowed as exc:
+            raise UserError(str(exc)) from None
         try:
             dictionary = Dictionary.load(str(path))
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as exc:
@@ -183,7 +204,8 @@ def corpus_from_mm(args: argparse.Namespace) -> tuple[Any, Any]:
         raise UserError(f"{path} is not a Matrix Market corpus ({_short(exc)})") from None
     if corpus.num_docs == 0 or corpus.num_nnz == 0:
         raise UserError(f"corpus {path} holds no words ({corpus.num_docs} documents)")
-    dictionary = load_dictionary(pathlib.Path(args.dictionary)) if args.dictionary else None
+    dictionary = (load_dictionary(pathlib.Path(args.dictionary), args.allow_pickle)
+                  if args.dictionary else None)
     if dictionary is not None and corpus.num_terms > len(dictionary):
         raise UserError(f"corpus {path} has {corpus.num_terms} terms but dictionary "
                         f"{args.dictionary} only {len(dictionary)}; were they saved together?")
@@ -241,6 +263,7 @@ def _check_output_paths(args: argparse.Namespace) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
+    from ldax.io import save_dictionary_text
     _check_output_paths(args)
     if args.mm:
         corpus, dictionary = corpus_from_mm(args)
@@ -249,7 +272,7 @@ def train(args: argparse.Namespace) -> int:
     if args.save_dictionary:
         if dictionary is None:
             raise UserError("--save-dictionary needs a dictionary (text input, or --dictionary)")
-        dictionary.save_as_text(args.save_dictionary)
+        save_dictionary_text(dictionary, args.save_dictionary)
         logger.info("dictionary saved to %s", args.save_dictionary)
 
     cls = model_class(args.command)
@@ -303,7 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "(one document per file)")
     source.add_argument("--mm", metavar="CORPUS.mm", help="Matrix Market corpus (gensim's MmCorpus)")
     source.add_argument("--dictionary", metavar="DICT",
-                        help="with --mm: gensim Dictionary (save_as_text format or Dictionary.save)")
+                        help="with --mm: gensim Dictionary in its text format (save_as_text); a "
+                             "Dictionary.save file is a pickle and is read only with --allow-pickle")
+    source.add_argument("--allow-pickle", action="store_true",
+                        help="with --dictionary: allow a Dictionary.save file. Unpickling runs any "
+                             "code the file's author put in it: use only for files you trust "
+                             "(without this flag such files are refused)")
     source.add_argument("--encoding", default="utf-8", help="of the text input (default utf-8; "
                         "undecodable bytes are replaced)")
     prep = common.add_argument_group("tokenising and filtering (text input)")
@@ -372,6 +400,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("give either a text file/folder or --mm CORPUS.mm (one of them)")
     if args.dictionary and not args.mm:
         parser.error("--dictionary goes with --mm (text input builds its own dictionary)")
+    if args.allow_pickle and not args.dictionary:
+        parser.error("--allow-pickle goes with --dictionary")
     return args
 
 
@@ -384,7 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(sys.stderr)     # the stderr of this call, also in tests
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
     # ldax's own progress at INFO; gensim narrates every Dictionary event, shown with --verbose
+    # _gensimx says when a --workers request is capped at the usable CPUs
     loggers = {"ldax": logging.WARNING if args.quiet else logging.INFO,
+               "_gensimx": logging.WARNING if args.quiet else logging.INFO,
                "gensim": logging.INFO if args.verbose else logging.WARNING}
     saved = {}
     for name, level in loggers.items():
@@ -395,8 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         log.addHandler(handler)
     try:
         return train(args)
-    except UserError as exc:
+    except (UserError, CorruptInputError) as exc:
         print(f"ldax {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DECOMPRESSION_ERRORS as exc:         # a damaged .gz read by gensim (MmCorpus)
+        print(f"ldax {args.command}: error: {args.mm or args.input} is truncated or corrupt "
+              f"({_short(exc) or type(exc).__name__})", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:                      # unreadable input, unwritable output
         name = f" {exc.filename}" if getattr(exc, "filename", None) else ""

@@ -63,10 +63,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from _gensimx.cpus import thread_count
 from _gensimx.openmp import warn_if_serial
 
 from . import _gsm_fast
-from .io import ModelFileError, load_model, require_arrays, save_model
+from .io import MetaFields, ModelFileError, open_model, save_model
 from .corpus import (as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
                      is_single_bow, iter_chunks, num_terms_from_id2word)
 
@@ -582,6 +583,7 @@ class GSM:
         Threads for BLAS and the OpenMP kernels while training and scoring
         (default 1: a batch's matrices are too small to split across cores,
         and on a busy machine extra threads mostly spin; see the benchmark).
+        More than the CPUs this process may use runs with that many.
     random_state : int or numpy Generator, optional
         Seeds initialisation, shuffling and noise.
     dtype : numpy float32 (default) or float64
@@ -653,7 +655,7 @@ class GSM:
                                         _check_int("early_stopping_patience", early_stopping_patience, 1))
         self.minimum_probability = check_positive_finite("minimum_probability", minimum_probability,
                                                          allow_zero=True)
-        self.threads = _check_int("threads", threads, 1)
+        self.threads = threads
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
@@ -679,6 +681,19 @@ class GSM:
         if corpus is not None:
             self.update(corpus)
 
+    @property
+    def threads(self) -> int:
+        """Threads asked for (kept and saved as given); BLAS and the kernels run with
+        at most the CPUs this process may use (logged when capped)."""
+        return self._threads_asked
+
+    @threads.setter
+    def threads(self, value: int) -> None:
+        self._threads_asked = _check_int("threads", value, 1)
+        self._threads = thread_count("threads", value)
+        if getattr(self, "_net", None) is not None:
+            self._net.threads = self._threads
+
     # ------------------------------------------------------------------ setup
     def _layout(self) -> list[tuple[str, tuple[int, ...]]]:
         return parameter_layout(self.num_terms, self.num_topics, self.hidden_sizes,
@@ -703,7 +718,7 @@ class GSM:
         self._grads = FlatArrays(layout, self.dtype)
         self._net = _Net(self.params, len(self.hidden_sizes), self.activation,
                          self.encoder_input, self.kl_weight, self.prior_mean,
-                         self.prior_variance, self.threads)
+                         self.prior_variance, self._threads)
 
     def _init_background(self, x: sp.csr_matrix) -> None:
         """Set the decoder's background c to the log unigram frequency of ``x`` (add-1/2 smoothed)."""
@@ -798,7 +813,7 @@ class GSM:
                 step = rate * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
                 _gsm_fast.adam_update(self.params.flat, self._grads.flat, self._adam_m,
                                       self._adam_v, scale, step, beta1, beta2,
-                                      adam_eps * math.sqrt(1 - beta2 ** t), self.threads)
+                                      adam_eps * math.sqrt(1 - beta2 ** t), self._threads)
             record = {"epoch": len(self.history) + 1,
                       "train_loss": sums[0] / n_docs, "train_reconstruction": sums[1] / n_docs,
                       "train_kl": sums[2] / n_docs, "max_grad_norm": max_grad_norm,
@@ -841,7 +856,7 @@ class GSM:
             from threadpoolctl import threadpool_limits
         except ImportError:         # optional: then BLAS keeps its own setting
             return contextlib.nullcontext()
-        return threadpool_limits(limits=self.threads, user_api="blas")
+        return threadpool_limits(limits=self._threads, user_api="blas")
 
     def _elbo(self, x: sp.csr_matrix, samples: int) -> tuple[np.ndarray, np.ndarray]:
         with self._thread_limit():
@@ -1021,49 +1036,88 @@ class GSM:
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> "GSM":
-        """Read a model written by :meth:`save`; never unpickles."""
-        arrays, meta, id2word, _ = load_model(fname, MODEL_KIND)
-        try:
-            model = cls(num_topics=meta["num_topics"], id2word=id2word,
-                        hidden_sizes=meta["hidden_sizes"], activation=meta["activation"],
-                        embedding_size=meta["embedding_size"], encoder_input=meta["encoder_input"],
-                        epochs=meta["epochs"], batch_size=meta["batch_size"],
-                        learning_rate=meta["learning_rate"],
-                        min_learning_rate=meta["min_learning_rate"], clip_norm=meta["clip_norm"],
-                        kl_weight=meta["kl_weight"], kl_warmup_epochs=meta["kl_warmup_epochs"],
-                        # files written before the background term existed: none, c = 0
-                        background=meta.get("background", "none"),
-                        # files written before topic dropout existed trained without it
-                        topic_dropout=meta.get("topic_dropout", 0.0),
-                        prior_mean=meta["prior_mean"],
-                        prior_variance=meta["prior_variance"], eval_samples=meta["eval_samples"],
-                        eval_every=meta["eval_every"],
-                        early_stopping_patience=meta["early_stopping_patience"],
-                        minimum_probability=meta["minimum_probability"], threads=meta["threads"],
-                        dtype=meta["dtype"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{fname}: invalid GSM metadata ({exc})") from exc
-        if model.num_terms != meta["num_terms"]:
-            raise ModelFileError(f"{fname}: vocabulary does not match num_terms")
-        if "background" not in meta and "param/word_bias" not in arrays:
-            # an older file (no background term): c = 0, no Adam moments for it
-            missing = model.num_terms
-            arrays["param/word_bias"] = np.zeros(missing, dtype=model.dtype)
+        """Read a model written by :meth:`save`; never unpickles.
+
+        Every metadata field is checked, and every parameter array's shape against
+        the network those fields describe, before the network is allocated.
+
+        Raises
+        ------
+        FileNotFoundError
+        ModelFileError
+            Corrupt, truncated, inconsistent, or of another kind.
+        """
+        path = os.fspath(fname)
+        with open_model(path, MODEL_KIND) as (archive, fields, id2word, _):
+            config = _config_from_meta(fields)
+            num_terms = fields.integer("num_terms", 1)
+            state = {"adam_steps": fields.integer("adam_steps", 0),
+                     "history": _history_from_meta(fields),
+                     "eval_seed": fields.integer("eval_seed", 0, 2**63 - 1),
+                     "rng_state": fields.raw("rng_state")}
+            if id2word is None or num_terms_from_id2word(id2word) != num_terms:
+                raise ModelFileError(f"{path}: vocabulary does not match num_terms")
+            layout = parameter_layout(num_terms, config["num_topics"], config["hidden_sizes"],
+                                      config["embedding_size"])
+            dtype = np.dtype(config["dtype"])
+            # files written before the background term existed have no word_bias (c = 0)
+            legacy = not fields.has("background") and not archive.has("param/word_bias")
+            stored = [(name, shape) for name, shape in layout if not (legacy and name == "word_bias")]
+            size = sum(math.prod(shape) for _, shape in stored)
+            arrays = archive.read_all({f"param/{name}": (shape, dtype) for name, shape in stored})
+            arrays.update(archive.read_all({"adam_m": ((size,), dtype), "adam_v": ((size,), dtype)}))
+        if legacy:      # c = 0, and no Adam moments for it
+            arrays["param/word_bias"] = np.zeros(num_terms, dtype=dtype)
             for key in ("adam_m", "adam_v"):
-                if key in arrays and arrays[key].ndim == 1:
-                    arrays[key] = np.concatenate([arrays[key], np.zeros(missing, arrays[key].dtype)])
-        spec = {f"param/{name}": (arr.shape, model.dtype) for name, arr in model.params.views.items()}
-        spec.update({"adam_m": (model.params.flat.shape, model.dtype),
-                     "adam_v": (model.params.flat.shape, model.dtype)})
-        require_arrays(arrays, spec, str(fname))
+                arrays[key] = np.concatenate([arrays[key], np.zeros(num_terms, dtype)])
+        for name, array in arrays.items():
+            if not np.all(np.isfinite(array)):
+                raise ModelFileError(f"{path}: array {name!r} holds NaN or inf")
+        try:
+            model = cls(id2word=id2word, **config)
+            model._rng.bit_generator.state = state["rng_state"]
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise ModelFileError(f"{path}: invalid GSM metadata ({exc})") from exc
         for name, view in model.params.views.items():
             view[...] = arrays[f"param/{name}"]
-        if not np.all(np.isfinite(model.params.flat)):
-            raise ModelFileError(f"{fname}: parameters contain NaN or inf")
         model._adam_m[...] = arrays["adam_m"]
         model._adam_v[...] = arrays["adam_v"]
-        model.adam_steps = int(meta["adam_steps"])
-        model.history = list(meta["history"])
-        model._eval_seed = int(meta["eval_seed"])
-        model._rng.bit_generator.state = meta["rng_state"]
+        model.adam_steps = state["adam_steps"]
+        model.history = state["history"]
+        model._eval_seed = state["eval_seed"]
         return model
+
+
+def _config_from_meta(fields: MetaFields) -> dict[str, Any]:
+    """GSM's constructor arguments stored in a model file, each checked for type and range."""
+    integer, number = fields.integer, fields.number
+    return {
+        "num_topics": integer("num_topics", 1), "hidden_sizes": fields.integers("hidden_sizes", 1),
+        "activation": fields.choice("activation", tuple(ACTIVATIONS)),
+        "embedding_size": integer("embedding_size", 1),
+        "encoder_input": fields.choice("encoder_input", ENCODER_INPUTS),
+        "epochs": integer("epochs", 0), "batch_size": integer("batch_size", 1),
+        "learning_rate": number("learning_rate", 0),
+        "min_learning_rate": number("min_learning_rate", 0, optional=True),
+        "clip_norm": number("clip_norm", 0, optional=True), "kl_weight": number("kl_weight", 0),
+        "kl_warmup_epochs": integer("kl_warmup_epochs", 0),
+        # files written before the background term existed: none, c = 0
+        "background": fields.choice("background", BACKGROUNDS, default="none"),
+        # files written before topic dropout existed trained without it
+        "topic_dropout": number("topic_dropout", 0, 1, default=0.0),
+        "prior_mean": number("prior_mean"), "prior_variance": number("prior_variance", 0),
+        "eval_samples": integer("eval_samples", 0), "eval_every": integer("eval_every", 1),
+        "early_stopping_patience": integer("early_stopping_patience", 1, optional=True),
+        "minimum_probability": number("minimum_probability", 0), "threads": integer("threads", 1),
+        "dtype": fields.choice("dtype", ("float32", "float64")),
+    }
+
+
+def _history_from_meta(fields: MetaFields) -> list[dict]:
+    """The per-epoch records: a list of objects of numbers."""
+    history = fields.raw("history")
+    if not isinstance(history, list) or not all(
+            isinstance(record, dict) and all(isinstance(v, (int, float)) for v in record.values())
+            for record in history):
+        raise fields.bad("history", history, "a list of objects of numbers")
+    return history

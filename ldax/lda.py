@@ -41,12 +41,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln, polygamma, psi
 
+from _gensimx.cpus import thread_count, usable_cpus
 from _gensimx.openmp import warn_if_serial
 
 from . import _estep
 from .corpus import (BowChunk, as_chunk, check_positive_finite, infer_num_terms, is_one_shot,
                      is_single_bow, iter_chunks, num_terms_from_id2word, require_restartable)
-from .io import ModelFileError, load_model, require_arrays, save_model
+from .io import ModelFileError, open_model, save_model
 
 warn_if_serial("ldax's LDA E-step")
 
@@ -57,12 +58,16 @@ __all__ = ["LdaModel", "LdaMulticore", "LdaState", "dirichlet_expectation", "upd
 RHO_SCHEDULES = ("gensim", "reference")
 
 
-def default_workers() -> int:
-    """Number of CPU cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+def check_offset(offset: Any, rho_schedule: str) -> float:
+    """tau_0 of the step size: with gensim's schedule ``(offset + t) ** -decay`` (t from 0)
+    it must be >= 1, or the first step has rho > 1 and the topics turn NaN; Hoffman's
+    ``(offset + 1 + t) ** -decay`` allows any offset >= 0."""
+    value = check_positive_finite("offset", offset, allow_zero=True)
+    minimum = 1.0 if rho_schedule == "gensim" else 0.0
+    if value < minimum:
+        raise ValueError(f"offset must be >= {minimum:g} with rho_schedule={rho_schedule!r} "
+                         f"(the step size (offset + t) ** -decay must not exceed 1), got {offset!r}")
+    return value
 
 
 def dirichlet_expectation(alpha: np.ndarray) -> np.ndarray:
@@ -232,7 +237,7 @@ def _random_state(seed: Any) -> np.random.RandomState:
     raise TypeError(f"random_state must be None, an int or a numpy RandomState, got {seed!r}")
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
+def _check_int(name: str, value: Any, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
@@ -240,7 +245,12 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
             raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
+
+
+MAX_ITERATIONS = 2**31 - 1  # the E-step kernel counts iterations in a C int
 
 
 def _chunk_len(chunk: sp.csr_matrix | BowChunk) -> int:
@@ -285,7 +295,8 @@ class LdaModel:
     decay : float
         Forgetting rate kappa in (0.5, 1] for the step size.
     offset : float
-        tau_0, slows the first steps.
+        tau_0, slows the first steps; >= 1 with gensim's schedule (smaller
+        values make the first step exceed 1), >= 0 with ``'reference'``.
     eval_every : int or None
         Log the per-word bound every ``eval_every`` chunks (computed from the
         E-step itself, at no extra inference cost); None or 0 disables.
@@ -309,6 +320,8 @@ class LdaModel:
         Kept for compatibility and used by :meth:`to_gensim`; ldax computes in float64.
     workers : int, optional
         Threads of the E-step; default all cores.  Results do not depend on it.
+        More than the CPUs this process may use runs with that many (the
+        attribute keeps the value given).
     rho_schedule : {'gensim', 'reference'}
         Step size: gensim's ``(offset + pass + num_updates / chunksize) ** -decay``
         (default, equal updates to gensim's), or Hoffman et al.'s
@@ -369,10 +382,9 @@ class LdaModel:
         if rho_schedule not in RHO_SCHEDULES:
             raise ValueError(f"rho_schedule must be one of {RHO_SCHEDULES}, got {rho_schedule!r}")
         self.rho_schedule = rho_schedule
-        # gensim's schedule at offset 0 starts with 0 ** -decay = inf
-        self.offset = check_positive_finite("offset", offset, allow_zero=rho_schedule == "reference")
+        self.offset = check_offset(offset, rho_schedule)
         self.eval_every = None if eval_every is None else _check_int("eval_every", eval_every, 0)
-        self.iterations = _check_int("iterations", iterations, 0)
+        self.iterations = _check_int("iterations", iterations, 0, MAX_ITERATIONS)
         self.gamma_threshold = check_positive_finite("gamma_threshold", gamma_threshold, allow_zero=True)
         self.minimum_probability = check_positive_finite("minimum_probability", minimum_probability,
                                                          allow_zero=True)
@@ -380,7 +392,7 @@ class LdaModel:
                                                        allow_zero=True)
         self.per_word_topics = bool(per_word_topics)
         self.callbacks = callbacks
-        self.workers = default_workers() if workers is None else _check_int("workers", workers, 1)
+        self.workers = workers
         self.shuffle = bool(shuffle)
         self.eps = check_positive_finite("eps", eps, allow_zero=True)
         self.num_updates = 0  # documents seen by M-steps of first passes (gensim's counter)
@@ -397,11 +409,11 @@ class LdaModel:
         # from_gensim() starts from gensim's very draw when the same start is wanted.
         self.state = LdaState(self.eta, (self.num_topics, self.num_terms))
         self.state.sstats_t = _estep.init_gamma(self.num_terms, self.num_topics,
-                                                self._draw_seed(), self.workers)
+                                                self._draw_seed(), self._threads)
         self._exp_elog_beta_t = np.empty((self.num_terms, self.num_topics))
         # gensim starts from E[log beta] of the random statistics alone (without eta)
         _estep.exp_dirichlet_expectation_t(self.state.sstats_t, np.zeros((self.num_terms, 1)),
-                                           self._exp_elog_beta_t, workers=self.workers)
+                                           self._exp_elog_beta_t, workers=self._threads)
         if rho_schedule == "reference":
             # Hoffman et al.'s (and scikit-learn's) start: lambda_0 is the draw itself, where
             # gensim's is eta + draw; the statistics hold lambda - eta (negative where a draw
@@ -409,6 +421,18 @@ class LdaModel:
             self.state.sstats_t -= self.state.eta.T if self.state.eta.ndim == 2 else self.state.eta[:, None]
         if corpus is not None:
             self.update(corpus)
+
+    @property
+    def workers(self) -> int:
+        """E-step threads asked for (default: every usable CPU).  Kept and saved as given;
+        the E-step runs with at most the CPUs this process may use (logged when capped)."""
+        return self._workers
+
+    @workers.setter
+    def workers(self, value: int | None) -> None:
+        value = None if value is None else _check_int("workers", value, 1)
+        self._threads = thread_count("workers", value)
+        self._workers = usable_cpus() if value is None else value
 
     # ------------------------------------------------------------ priors
     def init_dir_prior(self, prior: Any, name: str) -> tuple[np.ndarray, bool]:
@@ -514,7 +538,7 @@ class LdaModel:
             self.expElogbeta = np.exp(current_Elogbeta)
             return
         _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(),
-                                           self._exp_elog_beta_t, workers=self.workers)
+                                           self._exp_elog_beta_t, workers=self._threads)
 
     def clear(self) -> None:
         """gensim compatibility: the state is kept (no distributed workers to free)."""
@@ -557,13 +581,13 @@ class LdaModel:
         if want_bound:
             elog_beta_t = np.empty_like(self._exp_elog_beta_t)
             _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(), None,
-                                               elog_beta_t, workers=self.workers)
+                                               elog_beta_t, workers=self._threads)
         indptr, indices, data = _csr_arrays(chunk)
         converged = _estep.e_step(
             indptr, indices, data, self._exp_elog_beta_t, np.ascontiguousarray(self.alpha),
             gamma, self.iterations if iterations is None else iterations,
             self.gamma_threshold if gamma_threshold is None else gamma_threshold,
-            workers=self.workers, eps=self.eps, sstats_t=sstats_t, doc_bound=doc_bound,
+            workers=self._threads, eps=self.eps, sstats_t=sstats_t, doc_bound=doc_bound,
             elog_beta_t=elog_beta_t)
         logger.debug("%i/%i documents converged within %i iterations", converged, n_docs,
                      self.iterations if iterations is None else iterations)
@@ -581,7 +605,7 @@ class LdaModel:
         sstats_t = np.zeros_like(self._exp_elog_beta_t) if sstats_into is None else sstats_into
         draw = self._gamma_source(_chunk_len(chunk))
         step, alpha = _estep.DOC_BLOCK_SIZE, np.ascontiguousarray(self.alpha)
-        beta_max = _estep.row_max(self._exp_elog_beta_t, self.workers)  # once, not per slice
+        beta_max = _estep.row_max(self._exp_elog_beta_t, self._threads)  # once, not per slice
         slices = (chunk.slices(step) if isinstance(chunk, BowChunk) else
                   (chunk[i:i + step] for i in range(0, chunk.shape[0], step)))
         start = 0
@@ -591,7 +615,7 @@ class LdaModel:
                 *_csr_arrays(piece), self._exp_elog_beta_t, alpha, gamma,
                 self.iterations if iterations is None else iterations,
                 self.gamma_threshold if gamma_threshold is None else gamma_threshold,
-                workers=self.workers, eps=self.eps, sstats_t=sstats_t, beta_max=beta_max)
+                workers=self._threads, eps=self.eps, sstats_t=sstats_t, beta_max=beta_max)
             start += piece.shape[0]
         return sstats_t
 
@@ -609,7 +633,7 @@ class LdaModel:
         """
         seed = self._draw_seed()
         return lambda start, stop: _estep.init_gamma(stop - start, self.num_topics, seed,
-                                                     self.workers, start)
+                                                     self._threads, start)
 
     def _draw_seed(self) -> int:
         """A seed for the kernel's generator, drawn from the model's RandomState."""
@@ -770,14 +794,13 @@ class LdaModel:
             Ignored (gensim compatibility).
         """
         decay = self.decay if decay is None else check_positive_finite("decay", decay)
-        offset = self.offset if offset is None else check_positive_finite(
-            "offset", offset, allow_zero=self.rho_schedule == "reference")
+        offset = self.offset if offset is None else check_offset(offset, self.rho_schedule)
         passes = self.passes if passes is None else _check_int("passes", passes, 1)
         update_every = self.update_every if update_every is None else _check_int("update_every", update_every, 0)
         eval_every = self.eval_every if eval_every is None else _check_int("eval_every", eval_every, 0)
         saved = (self.iterations, self.gamma_threshold)
         if iterations is not None:
-            self.iterations = _check_int("iterations", iterations, 0)
+            self.iterations = _check_int("iterations", iterations, 0, MAX_ITERATIONS)
         if gamma_threshold is not None:
             self.gamma_threshold = check_positive_finite("gamma_threshold", gamma_threshold, allow_zero=True)
         try:
@@ -871,7 +894,7 @@ class LdaModel:
         lambda_t = self.state.lambda_t()
         elog_beta_t = np.empty_like(lambda_t)
         _estep.exp_dirichlet_expectation_t(self.state.sstats_t, self.state.eta_t(), None,
-                                           elog_beta_t, workers=self.workers)
+                                           elog_beta_t, workers=self._threads)
         eta_t = self.eta[:, None] if self.eta.ndim == 1 else self.eta.T
         score = float(np.sum((eta_t - lambda_t) * elog_beta_t))
         score += float(np.sum(gammaln(lambda_t) - gammaln(eta_t)))
@@ -1163,49 +1186,71 @@ class LdaModel:
             The file is corrupt, truncated, of another kind, or inconsistent.
         """
         path = os.fspath(fname)
-        arrays, meta, id2word, rng = load_model(path, cls._kind)
-        try:
-            K, V = int(meta["num_topics"]), int(meta["num_terms"])
-            require_arrays(arrays, {"sstats_t": ((V, K), np.float64),
-                                    "exp_elog_beta_t": ((V, K), np.float64),
-                                    "alpha": ((K,), np.float64)}, path)
-            eta, state_eta = arrays.get("eta"), arrays.get("state_eta")
-            for array in (eta, state_eta):
-                if array is None or array.shape not in ((V,), (K, V)):
-                    raise ModelFileError(f"{path}: array 'eta' or 'state_eta' is missing or has "
-                                         f"the wrong shape")
+        with open_model(path, cls._kind) as (archive, fields, id2word, rng):
+            K, V = fields.integer("num_topics", 1), fields.integer("num_terms", 1)
+            settings = {
+                "chunksize": fields.integer("chunksize", 1), "passes": fields.integer("passes", 1),
+                "update_every": fields.integer("update_every", 0), "decay": fields.number("decay"),
+                "offset": fields.number("offset"), "eval_every": fields.integer("eval_every", 0, optional=True),
+                "iterations": fields.integer("iterations", 0),
+                "gamma_threshold": fields.number("gamma_threshold", 0),
+                "minimum_probability": fields.number("minimum_probability", 0),
+                "minimum_phi_value": fields.number("minimum_phi_value", 0),
+                "per_word_topics": fields.boolean("per_word_topics"), "workers": fields.integer("workers", 1),
+                "rho_schedule": fields.choice("rho_schedule", RHO_SCHEDULES),
+                "shuffle": fields.boolean("shuffle"), "eps": fields.number("eps", 0),
+                "dtype": np.dtype(fields.choice("dtype", ("float16", "float32", "float64"))).type}
+            counters = {"num_updates": fields.integer("num_updates", 0),
+                        "num_steps": fields.integer("num_steps", 0),
+                        "optimize_alpha": fields.boolean("optimize_alpha"),
+                        "optimize_eta": fields.boolean("optimize_eta")}
+            numdocs = fields.integer("numdocs", 0)
             if id2word is None or num_terms_from_id2word(id2word) != V:
                 raise ModelFileError(f"{path}: id2word does not match {V} terms")
+            eta_shapes = {name: archive.shape(name) for name in ("eta", "state_eta")}
+            for name, shape in eta_shapes.items():
+                if shape not in ((V,), (K, V)):
+                    raise ModelFileError(f"{path}: array {name!r} has shape {shape}, expected "
+                                         f"{(V,)} or {(K, V)}")
+            arrays = archive.read_all({
+                "sstats_t": ((V, K), np.float64), "exp_elog_beta_t": ((V, K), np.float64),
+                "alpha": ((K,), np.float64), "eta": (eta_shapes["eta"], np.float64),
+                "state_eta": (eta_shapes["state_eta"], np.float64)})
+        try:
             model = cls.__new__(cls)
-            LdaModel.__init__(
-                model, num_topics=K, id2word=id2word, chunksize=meta["chunksize"],
-                passes=meta["passes"], update_every=meta["update_every"], alpha=arrays["alpha"],
-                eta=eta, decay=meta["decay"], offset=meta["offset"], eval_every=meta["eval_every"],
-                iterations=meta["iterations"], gamma_threshold=meta["gamma_threshold"],
-                minimum_probability=meta["minimum_probability"], random_state=0,
-                minimum_phi_value=meta["minimum_phi_value"], per_word_topics=meta["per_word_topics"],
-                dtype=np.dtype(meta["dtype"]).type, workers=meta["workers"],
-                rho_schedule=meta["rho_schedule"], shuffle=meta["shuffle"], eps=meta["eps"])
-            for array in (arrays["sstats_t"], arrays["exp_elog_beta_t"]):
-                if not np.all(np.isfinite(array)):
-                    raise ModelFileError(f"{path}: topic arrays hold non-finite values")
-            if np.any(arrays["exp_elog_beta_t"] < 0):
-                raise ModelFileError(f"{path}: topic arrays hold negative values")
-            model.state.sstats_t[...] = arrays["sstats_t"]
-            model.state.eta = LdaModel.init_dir_prior(model, state_eta, "eta")[0]
-            if np.any(model.state.get_lambda() <= 0):  # lambda = eta + statistics
-                raise ModelFileError(f"{path}: topic arrays hold negative values (lambda <= 0)")
-            model.state.numdocs = int(meta["numdocs"])
-            model._exp_elog_beta_t = np.ascontiguousarray(arrays["exp_elog_beta_t"])
-            model.num_updates, model.num_steps = int(meta["num_updates"]), int(meta["num_steps"])
-            model.optimize_alpha, model.optimize_eta = bool(meta["optimize_alpha"]), bool(meta["optimize_eta"])
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
+            LdaModel.__init__(model, num_topics=K, id2word=id2word, alpha=arrays["alpha"],
+                              eta=arrays["eta"], random_state=0, **settings)
+            model._set_topic_state(arrays["sstats_t"], arrays["exp_elog_beta_t"], arrays["state_eta"],
+                                   numdocs)
+        except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: inconsistent model file ({exc})") from exc
+        for name, value in counters.items():
+            setattr(model, name, value)
         if rng is not None:
             model.random_state = rng
         return model
+
+    def _set_topic_state(self, sstats_t: np.ndarray, exp_elog_beta_t: np.ndarray, state_eta: Any,
+                         numdocs: Any) -> None:
+        """Install topic statistics taken from a file or another model, after checking them:
+        finite, exp(E[log beta]) >= 0, lambda = eta + statistics > 0, numdocs a count."""
+        sstats_t = np.asarray(sstats_t, dtype=np.float64)
+        exp_elog_beta_t = np.asarray(exp_elog_beta_t, dtype=np.float64)
+        shape = (self.num_terms, self.num_topics)
+        if sstats_t.shape != shape or exp_elog_beta_t.shape != shape:
+            raise ValueError(f"topic arrays have shapes {sstats_t.shape} and {exp_elog_beta_t.shape}, "
+                             f"expected {shape} (terms x topics)")
+        if not (np.all(np.isfinite(sstats_t)) and np.all(np.isfinite(exp_elog_beta_t))):
+            raise ValueError("topic arrays hold NaN or infinite values")
+        if np.any(exp_elog_beta_t < 0):
+            raise ValueError("topic arrays hold negative values (expElogbeta < 0)")
+        eta = self.init_dir_prior(state_eta, "eta")[0]
+        if np.any((sstats_t.T + eta) <= 0):
+            raise ValueError("topic arrays hold negative values (lambda = eta + sstats <= 0)")
+        self.state.sstats_t[...] = sstats_t
+        self.state.eta = eta
+        self.state.numdocs = _check_int("numdocs", numdocs, 0)
+        self._exp_elog_beta_t = np.ascontiguousarray(exp_elog_beta_t)
 
     # ------------------------------------------------------------ gensim interop
     def to_gensim(self) -> Any:
@@ -1241,6 +1286,12 @@ class LdaModel:
         """An ldax model with the exact state of a ``gensim.models.LdaModel`` (in float64).
 
         Extra keyword arguments (``rho_schedule``, ``shuffle``, ``eps``) set ldax options.
+
+        Raises
+        ------
+        ValueError
+            The gensim model's settings or state are out of range: NaN or infinite
+            statistics, lambda <= 0, ``offset`` below 1 (its steps would exceed 1).
         """
         import copy
         if getattr(model, "state", None) is None or not hasattr(model, "expElogbeta"):
@@ -1255,11 +1306,9 @@ class LdaModel:
             minimum_probability=model.minimum_probability, random_state=0,
             minimum_phi_value=model.minimum_phi_value, per_word_topics=model.per_word_topics,
             callbacks=model.callbacks, dtype=model.dtype, workers=workers, **kwargs)
-        ours.state.sstats = model.state.sstats
-        ours.state.eta = np.asarray(model.state.eta, dtype=np.float64)
-        ours.state.numdocs = model.state.numdocs
-        ours.expElogbeta = model.expElogbeta
-        ours.num_updates = model.num_updates
+        ours._set_topic_state(np.asarray(model.state.sstats).T, np.asarray(model.expElogbeta).T,
+                              np.asarray(model.state.eta, dtype=np.float64), model.state.numdocs)
+        ours.num_updates = _check_int("num_updates", model.num_updates, 0)
         ours.optimize_alpha, ours.optimize_eta = bool(model.optimize_alpha), bool(model.optimize_eta)
         ours.random_state = copy.deepcopy(model.random_state)
         return ours

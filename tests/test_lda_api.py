@@ -153,12 +153,12 @@ def test_corrupt_or_foreign_model_files_raise(tmp_path, trained):
     with pytest.raises(ModelFileError):
         LdaModel.load(pickled)
     # an archive with a wrong-shaped array
-    from w2vx._archive import load_archive, save_archive
-    arrays, meta = load_archive(good, "ldax.LdaModel")
-    arrays["alpha"] = np.ones(7)
-    save_archive(tmp_path / "bad_shape", "ldax.LdaModel", arrays, meta)
+    from _model_files import rewrite_model_file
+
+    def wrong_alpha(arrays):
+        arrays["alpha"] = np.ones(7)
     with pytest.raises(ModelFileError, match="alpha"):
-        LdaModel.load(tmp_path / "bad_shape")
+        LdaModel.load(rewrite_model_file(good, tmp_path / "bad_shape", edit_arrays=wrong_alpha))
     with pytest.raises(FileNotFoundError):
         LdaModel.load(tmp_path / "missing")
 

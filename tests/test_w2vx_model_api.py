@@ -111,17 +111,17 @@ def test_corrupt_and_truncated_files_raise_model_file_error(trained, tmp_path):
     with pytest.raises(FileNotFoundError):
         Word2Vec.load(tmp_path / "absent")
     # a file with a consistent-looking but wrong vocabulary length
-    from w2vx._archive import load_archive, save_archive
-    arrays, meta = load_archive(path, "w2vx.Word2Vec")
-    arrays["word_lengths"] = arrays["word_lengths"][:-1]
-    save_archive(tmp_path / "inconsistent", "w2vx.Word2Vec", arrays, meta)
-    with pytest.raises(ModelFileError):
-        Word2Vec.load(tmp_path / "inconsistent")
-    arrays, meta = load_archive(path, "w2vx.Word2Vec")
-    meta["window"] = -3
-    save_archive(tmp_path / "badparams", "w2vx.Word2Vec", arrays, meta)
-    with pytest.raises(ModelFileError):
-        Word2Vec.load(tmp_path / "badparams")
+    from _model_files import rewrite_model_file
+
+    def drop_last_length(arrays):
+        arrays["word_lengths"] = arrays["word_lengths"][:-1]
+
+    def bad_window(meta):
+        meta["window"] = -3
+    for name, edits in (("inconsistent", {"edit_arrays": drop_last_length}),
+                        ("badparams", {"edit_meta": bad_window})):
+        with pytest.raises(ModelFileError):
+            Word2Vec.load(rewrite_model_file(path, tmp_path / name, **edits))
 
 
 def test_restartable_corpora_from_gensim(tmp_path):

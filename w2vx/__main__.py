@@ -7,9 +7,10 @@ The flags, their meaning and their defaults are word2vec.c's, for example::
 
 Differences from word2vec.c, all deliberate:
 
-* ``-threads`` defaults to ``min(12, available cores)`` instead of a flat 12:
+* ``-threads`` defaults to ``min(12, usable CPUs)`` instead of a flat 12:
   threads beyond the cores add contention, not speed.  An explicit
-  ``-threads N`` is used as given.
+  ``-threads N`` above the CPUs this process may use (its affinity and cgroup
+  quota) runs with that many threads, and says so on stderr.
 * The learning rate falls linearly from ``-alpha`` to ``-alpha`` x 1e-4 (the
   floor word2vec.c clamps it to) over all words of all epochs.
 * ``-debug 0`` silences the progress output; any other value shows it.
@@ -30,6 +31,8 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from _gensimx.cpus import thread_count, usable_cpus
+from _gensimx.inputs import DECOMPRESSION_ERRORS
 from w2vx import TrainingProgress, Word2Vec
 from w2vx.io import SENTENCE_MARKER, read_vocab, save_vectors, save_vocab
 
@@ -39,14 +42,6 @@ DEFAULT_MAX_THREADS = 12  # word2vec.c's default, capped at the cores we may use
 
 class UserError(Exception):
     """A problem with the command line or the user's files: reported without a traceback."""
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("-negative", type=int, default=5, help="number of negative samples; 0 disables (default 5)")
     add("-threads", type=int, default=None,
         help=f"training threads (default min({DEFAULT_MAX_THREADS}, available cores) = "
-             f"{min(DEFAULT_MAX_THREADS, available_cores())})")
+             f"{min(DEFAULT_MAX_THREADS, usable_cpus())}; more than the usable CPUs run as many "
+             f"threads as there are CPUs)")
     add("-iter", type=int, default=5, help="training epochs (default 5)")
     add("-min-count", dest="min_count", type=int, default=5,
         help="discard words that appear fewer times (default 5)")
@@ -83,17 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_args(args: argparse.Namespace) -> None:
-    """Refuse values word2vec.c would silently misuse; fill in the mode-dependent defaults."""
+def check_args(args: argparse.Namespace, stderr: TextIO | None = None) -> None:
+    """Refuse values word2vec.c would silently misuse; fill in the mode-dependent defaults.
+
+    ``-threads`` is bounded by the CPUs this process may use; a cap is reported
+    on ``stderr`` (when given and ``-debug`` is not 0).
+    """
     for flag, value, minimum in (("-size", args.size, 1), ("-window", args.window, 1),
                                  ("-iter", args.iter, 1), ("-min-count", args.min_count, 0),
                                  ("-negative", args.negative, 0)):
         if value < minimum:
             raise UserError(f"{flag} must be >= {minimum}, got {value}")
-    if args.threads is None:
-        args.threads = min(DEFAULT_MAX_THREADS, available_cores())
-    elif args.threads < 1:
+    if args.threads is not None and args.threads < 1:
         raise UserError(f"-threads must be >= 1, got {args.threads}")
+    requested = args.threads
+    args.threads = thread_count("-threads", requested, default=min(DEFAULT_MAX_THREADS, usable_cpus()))
+    if requested is not None and args.threads < requested and stderr is not None and args.debug > 0:
+        stderr.write(f"w2vx: -threads {requested} capped to the {args.threads} CPUs this process may use\n")
     if not (math.isfinite(args.sample) and args.sample >= 0):
         raise UserError(f"-sample must be a finite number >= 0, got {args.sample}")
     if args.alpha is None:
@@ -201,12 +203,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse has printed the usage and the error (or the help)
         return int(exit_.code or 0)
     try:
-        check_args(args)
+        check_args(args, sys.stderr)
         run(args, sys.stderr)
-    # VocabFileError and the model's own validation of the data are ValueErrors;
-    # OSError covers unreadable or unwritable files
+    # VocabFileError, CorruptInputError and the model's own validation of the data are
+    # ValueErrors; OSError covers unreadable or unwritable files
     except (UserError, ValueError, OSError) as err:
         print(f"w2vx: error: {err}", file=sys.stderr)
+        return USAGE_EXIT
+    except DECOMPRESSION_ERRORS as err:  # a damaged .gz met outside w2vx's own reader
+        print(f"w2vx: error: {args.train} is truncated or corrupt ({err or type(err).__name__})",
+              file=sys.stderr)
         return USAGE_EXIT
     except KeyboardInterrupt:
         print("\nw2vx: interrupted", file=sys.stderr)

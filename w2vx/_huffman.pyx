@@ -7,11 +7,23 @@ rarest word upwards, one walking the inner nodes already made) always find the
 two smallest nodes without a heap.  The second-smallest node of each merge gets
 code 1.  Inner node ``k`` (0-based, in creation order) is row ``k`` of
 ``syn1``; the root is ``vocab_size - 2``.
+
+Two departures from word2vec.c, neither of which changes its table for counts
+of 1 or more whose sum fits in 64 bits:
+
+* inner-node counts are exact 128-bit sums, and the inner-node cursor never
+  looks past the nodes already made (word2vec.c marks them with a sentinel count
+  of 1e15; a sentinel below the counts makes the cursors build a cycle), so any
+  int64 counts, up to 2**63 - 1 each, give a valid tree;
+* a tie between a leaf and an inner node that both have count 0 takes the leaf
+  (word2vec.c takes the inner node, which chains zero-count words into a path as
+  deep as there are such words: n**2 / 2 code entries); zero-count words then
+  form a balanced subtree.
 """
 import numpy as np
 
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 cnp.import_array()
 
@@ -49,35 +61,36 @@ def build_huffman_tree(counts):
         raise ValueError("word counts must be non-negative")
     # leaf k of the tree is word order[k]; leaves must be sorted by descending count
     cdef cnp.ndarray[int64_t, ndim=1] order = np.argsort(-raw, kind="stable").astype(np.int64)
-    cdef cnp.ndarray[int64_t, ndim=1] count = np.empty(2 * n, dtype=np.int64)
+    # node counts as 128-bit numbers: high and low 64-bit halves
+    cdef cnp.ndarray[uint64_t, ndim=1] high = np.zeros(2 * n, dtype=np.uint64)
+    cdef cnp.ndarray[uint64_t, ndim=1] low = np.zeros(2 * n, dtype=np.uint64)
     cdef cnp.ndarray[int64_t, ndim=1] parent = np.zeros(2 * n, dtype=np.int64)
     cdef cnp.ndarray[uint8_t, ndim=1] binary = np.zeros(2 * n, dtype=np.uint8)
     cdef cnp.ndarray[int64_t, ndim=1] depth = np.zeros(n, dtype=np.int64)
-    cdef Py_ssize_t a, b, pos1, pos2, min1, min2, length, leaf
-    cdef int64_t big = np.iinfo(np.int64).max // 4
+    cdef Py_ssize_t a, b, k, pos1, pos2, made, length, leaf
+    cdef Py_ssize_t picked[2]
     for a in range(n):
-        count[a] = raw[order[a]]
-    for a in range(n, 2 * n):
-        count[a] = big
+        low[a] = <uint64_t>raw[order[a]]
     pos1 = n - 1
     pos2 = n
     for a in range(n - 1):
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min1 = pos1
-            pos1 -= 1
-        else:
-            min1 = pos2
-            pos2 += 1
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min2 = pos1
-            pos1 -= 1
-        else:
-            min2 = pos2
-            pos2 += 1
-        count[n + a] = count[min1] + count[min2]
-        parent[min1] = n + a
-        parent[min2] = n + a
-        binary[min2] = 1
+        made = n + a   # inner nodes n .. made - 1 exist
+        for k in range(2):
+            # the leaf when no unused inner node exists yet, when it is smaller, or on a
+            # tie at count 0; else the inner node (word2vec.c's choice on other ties)
+            if pos1 >= 0 and (pos2 >= made or high[pos1] < high[pos2]
+                              or (high[pos1] == high[pos2] and (low[pos1] < low[pos2]
+                                                                or (low[pos1] == 0 and low[pos2] == 0)))):
+                picked[k] = pos1
+                pos1 -= 1
+            else:
+                picked[k] = pos2
+                pos2 += 1
+        low[made] = low[picked[0]] + low[picked[1]]
+        high[made] = high[picked[0]] + high[picked[1]] + (1 if low[made] < low[picked[0]] else 0)
+        parent[picked[0]] = made
+        parent[picked[1]] = made
+        binary[picked[1]] = 1
     cdef Py_ssize_t root = 2 * n - 2
     # path lengths first, then fill each word's slice from the leaf upwards
     for leaf in range(n):

@@ -18,6 +18,8 @@ import gc
 import socket
 from typing import Any, Callable
 
+from _gensimx.cpus import thread_count
+
 
 def require_pyspark() -> Any:
     """Import pyspark or raise ImportError naming the extra that installs it."""
@@ -40,7 +42,8 @@ def local_session(cores: int = 2, app_name: str = "gensimx", log_level: str = "E
     Parameters
     ----------
     cores : int
-        Executor threads (``local[cores]``), each running a Python worker.
+        Executor threads (``local[cores]``), each running a Python worker; at most
+        the CPUs this process may use (a larger request is capped, and logged).
     app_name : str
         Spark application name.
     log_level : str
@@ -63,8 +66,7 @@ def local_session(cores: int = 2, app_name: str = "gensimx", log_level: str = "E
     """
     require_pyspark()
     from pyspark.sql import SparkSession
-    if cores < 1:
-        raise ValueError(f"cores must be >= 1, got {cores}")
+    cores = thread_count("cores", cores)
     builder = (SparkSession.builder.master(f"local[{cores}]").appName(app_name)
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1")

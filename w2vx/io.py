@@ -1,12 +1,15 @@
 """word2vec.c's file formats: word vectors (text and binary) and vocabulary files.
 
-Vectors are written and read by gensim's own ``KeyedVectors.save_word2vec_format``
-/ ``load_word2vec_format`` (the same layout word2vec.c writes: a ``count
-dimension`` header line, then one word per row followed by its vector as text or
-as raw little-endian float32).  This module adds what gensim lacks: word2vec.c's
-vocabulary files (``-save-vocab`` / ``-read-vocab``: one ``word count`` per
-line, in vocabulary order) and errors that name the file and line instead of a
-bare ``ValueError`` from deep inside a parser.
+Vectors are read by gensim's own ``KeyedVectors.load_word2vec_format`` and
+written in the same layout as gensim's ``save_word2vec_format`` and word2vec.c
+(a ``count dimension`` header line, then one word per row followed by its
+vector as text or as raw little-endian float32), through a temporary file that
+replaces the target only when complete (:mod:`_gensimx.atomic`).  This module
+adds what gensim lacks: word2vec.c's vocabulary files (``-save-vocab`` /
+``-read-vocab``: one ``word count`` per line, in vocabulary order), checks of a
+vector file's header against the file's size before anything is allocated, and
+errors that name the file and line instead of a bare ``ValueError`` or
+``MemoryError`` from deep inside a parser.
 
 Model files (``Word2Vec.save`` / ``load``) are a separate, safe format: see
 ``w2vx._archive``.
@@ -14,15 +17,25 @@ Model files (``Word2Vec.save`` / ``load``) are a separate, safe format: see
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+from gensim import utils
 from gensim.models import KeyedVectors
 
+from _gensimx.atomic import COMPRESSED_SUFFIXES, atomic_write
+from _gensimx.inputs import DECOMPRESSION_ERRORS
 from w2vx._archive import ModelFileError
+from w2vx.vocab import token_problem
 
 # word2vec.c's sentence marker: it writes this entry first in its vocabulary
 # and vector files; w2vx (like gensim) ends sentences at line ends instead
 SENTENCE_MARKER = "</s>"
+# A compressed vector file is trusted to expand at most this much (deflate's own
+# limit is about 1032); its header may not declare more vectors than that holds.
+MAX_COMPRESSION_RATIO = 1032
+_HEADER_LIMIT = 256  # bytes of the "count dimension" line
 
 
 class VocabFileError(ValueError):
@@ -35,9 +48,13 @@ def save_vectors(wv: KeyedVectors, path: str | os.PathLike, binary: bool = False
     Parameters
     ----------
     wv : gensim.models.KeyedVectors
-        The vectors, e.g. ``model.wv``; rows are written in index order.
+        The vectors, e.g. ``model.wv``; rows are written in index order, each
+        value as gensim writes it (``str`` of the number in text, float32 bytes
+        in binary).
     path : str or PathLike
-        Destination file.
+        Destination file; ``.gz``, ``.bz2`` and ``.xz`` names are compressed
+        (gensim reads them back).  Written through a temporary file that
+        replaces ``path`` only when complete.
     binary : bool
         ``False`` for word2vec.c's ``-binary 0`` text format, ``True`` for ``-binary 1``.
 
@@ -45,8 +62,53 @@ def save_vectors(wv: KeyedVectors, path: str | os.PathLike, binary: bool = False
     --------
     >>> save_vectors(model.wv, "vectors.bin", binary=True)  # doctest: +SKIP
     """
-    _check_words(wv.index_to_key, path)
-    wv.save_word2vec_format(os.fspath(path), binary=binary)
+    words = list(wv.index_to_key)
+    _check_words(words, path)
+    with atomic_write(path, compress_by_suffix=True) as fh:
+        fh.write(f"{len(words)} {wv.vector_size}\n".encode("utf-8"))
+        for word, row in zip(words, wv.vectors):
+            if binary:
+                fh.write(f"{word} ".encode("utf-8") + row.astype(np.float32).tobytes())
+            else:
+                fh.write(f"{word} {' '.join(str(value) for value in row)}\n".encode("utf-8"))
+
+
+def _check_vector_header(path: str, binary: bool) -> None:
+    """Refuse a header that declares more vectors than the file can hold, or text read as binary.
+
+    gensim allocates ``count x dimension`` float32 values from the header alone,
+    so a 20-byte file declaring 10**11 words would ask for terabytes.  A value
+    takes at least 2 bytes in text (a digit and a space) and 4 in binary.
+    """
+    compressed = path.lower().endswith(COMPRESSED_SUFFIXES)
+    capacity = os.path.getsize(path) * (MAX_COMPRESSION_RATIO if compressed else 1)
+    with utils.open(path, "rb") as fh:
+        header = fh.readline(_HEADER_LIMIT)
+        first_row = fh.readline(1 << 16) if binary else b""
+    fields = header.split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        raise ModelFileError(f"{path!r} is not a valid word2vec vector file: its first line should be "
+                             f"'count dimension', got {header[:80]!r}")
+    count, dimension = int(fields[0]), int(fields[1])
+    needed = count * dimension * (4 if binary else 2)
+    if needed > capacity:
+        raise ModelFileError(
+            f"{path!r} is not a valid word2vec {'binary' if binary else 'text'} vector file: "
+            f"it declares {count} vectors of dimension {dimension}, which need at least "
+            f"{needed} bytes, but the file {'expands to at most' if compressed else 'holds'} "
+            f"{capacity} bytes: the header is wrong or the file is truncated")
+    if binary and _is_text_row(first_row, dimension):
+        raise ModelFileError(f"{path!r} is a text vector file, not a binary one; load it with "
+                             f"binary=False")
+
+
+def _is_text_row(row: bytes, dimension: int) -> bool:
+    """Whether ``row`` is a text-format row: a word and ``dimension`` decimal numbers."""
+    try:
+        fields = row.decode("utf-8").split()
+        return len(fields) == dimension + 1 and all(float(f) == float(f) for f in fields[1:])
+    except (UnicodeDecodeError, ValueError):
+        return False
 
 
 def load_vectors(path: str | os.PathLike, binary: bool = False) -> KeyedVectors:
@@ -66,7 +128,8 @@ def load_vectors(path: str | os.PathLike, binary: bool = False) -> KeyedVectors:
     Raises
     ------
     ModelFileError
-        If the file is missing, truncated or not in the stated format.
+        If the file is missing, truncated, not in the stated format, declares
+        more vectors than it can hold, or holds NaN or infinite values.
 
     Examples
     --------
@@ -76,12 +139,22 @@ def load_vectors(path: str | os.PathLike, binary: bool = False) -> KeyedVectors:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFileError(f"word vector file {path!r} does not exist")
+    kind = "binary" if binary else "text"
     try:
-        return KeyedVectors.load_word2vec_format(path, binary=binary)
-    except (ValueError, EOFError, IndexError, UnicodeDecodeError) as err:
-        kind = "binary" if binary else "text"
+        _check_vector_header(path, binary)
+        wv = KeyedVectors.load_word2vec_format(path, binary=binary)
+    except ModelFileError:
+        raise
+    except (ValueError, EOFError, IndexError, UnicodeDecodeError, OSError, zlib.error,
+            *DECOMPRESSION_ERRORS) as err:
         raise ModelFileError(f"{path!r} is not a valid word2vec {kind} vector file "
                              f"(truncated or another format?): {err}") from err
+    finite = np.isfinite(wv.vectors).all(axis=1)
+    if not finite.all():
+        first = wv.index_to_key[int(np.argmin(finite))]
+        raise ModelFileError(f"{path!r} holds NaN or infinite values ({int((~finite).sum())} "
+                             f"vectors, the first for {first!r})")
+    return wv
 
 
 def save_vocab(counts: Mapping[str, int] | Iterable[tuple[str, int]] | KeyedVectors,
@@ -118,8 +191,8 @@ def save_vocab(counts: Mapping[str, int] | Iterable[tuple[str, int]] | KeyedVect
         if int(count) < 0:
             raise ValueError(f"cannot write a negative count ({count}) for {word!r} to {path}")
         lines.append(f"{word} {int(count)}\n")
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.writelines(lines)
+    with atomic_write(path) as fh:
+        fh.write("".join(lines).encode("utf-8"))
 
 
 def read_vocab(path: str | os.PathLike) -> dict[str, int]:
@@ -177,6 +250,11 @@ def read_vocab(path: str | os.PathLike) -> dict[str, int]:
 def _check_words(words: Iterable[str], path: str | os.PathLike) -> None:
     """Refuse words that the word2vec.c formats cannot represent (they split on whitespace)."""
     for word in words:
+        problem = token_problem(word)
+        if problem is not None:
+            kind = ValueError if isinstance(word, str) else TypeError
+            raise kind(f"cannot write the word {problem} to {os.fspath(path)!r}: words must be "
+                       f"str that encode to UTF-8")
         if not word or any(ch.isspace() for ch in word):
             raise ValueError(f"cannot write {word!r} to {os.fspath(path)!r}: word2vec.c files "
                              f"separate words by whitespace, so words must be non-empty and "

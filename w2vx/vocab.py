@@ -14,7 +14,6 @@ Huffman codes/points for hierarchical softmax.
 """
 from __future__ import annotations
 
-import gzip
 import logging
 import math
 import os
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from gensim import utils
 
+from _gensimx.inputs import open_input
 from w2vx._huffman import build_huffman_tree
 from w2vx._train import build_alias_table
 
@@ -40,10 +40,70 @@ class ScanResult:
     corpus_count: int
 
 
+def _shown(token: object) -> str:
+    text = repr(token)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def token_problem(token: object) -> str | None:
+    """Why ``token`` cannot be a vocabulary word (None if it can).
+
+    Words must be ``str`` that encode to UTF-8: the model file, word2vec.c's
+    vector and vocabulary files and gensim's text formats all store words as
+    UTF-8 text, so an ``int``, ``bytes`` or ``None`` token (which gensim's
+    pickles keep) or a string holding a lone surrogate could be trained but
+    never saved and read back as the same word.
+    """
+    if not isinstance(token, str):
+        return f"{_shown(token)} of type {type(token).__name__}, not str"
+    if not token.isascii():
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{_shown(token)}, which holds a lone surrogate (not valid Unicode text)"
+    return None
+
+
+def _first_sentence_with(sentences: Iterable, word: object) -> int | None:
+    """Index of the first sentence holding ``word`` (None for a one-shot iterator)."""
+    if iter(sentences) is sentences:
+        return None
+    for number, sentence in enumerate(sentences):
+        if any(type(token) is type(word) and token == word for token in sentence):
+            return number
+    return None
+
+
+def _refuse_scanned_words(raw_vocab: dict, sentences: Iterable) -> None:
+    """Refuse the counted words if one is not a valid word (see :func:`token_problem`),
+    naming the first sentence that holds it.  Checked once per distinct word after the
+    scan (a check per sentence cost 16% of the scan's time)."""
+    for word in raw_vocab:
+        problem = token_problem(word)
+        if problem is None:
+            continue
+        number = _first_sentence_with(sentences, word)
+        where = f"sentence #{number}" if number is not None else "the corpus"
+        kind = ValueError if isinstance(word, str) else TypeError
+        raise kind(f"{where} holds the token {problem}; words must be str that encode to UTF-8 "
+                   f"(decode bytes to str first, with errors='strict' or 'replace')")
+
+
+def check_words(words: Iterable[object], where: str) -> None:
+    """Refuse any word of ``words`` that :func:`token_problem` rejects, naming ``where``."""
+    for word in words:
+        problem = token_problem(word)
+        if problem is not None:
+            kind = ValueError if isinstance(word, str) else TypeError
+            raise kind(f"{where} holds the word {problem}; words must be str that encode to UTF-8")
+
+
 def _count_sentences(sentences: Iterable, max_vocab_size: int | None, trim_rule: TrimRule,
-                     progress_per: int) -> ScanResult:
+                     progress_per: int, check_tokens: bool = True) -> ScanResult:
     """Count tokens of ``sentences`` (token lists), pruning as gensim does when the
-    dictionary grows beyond ``max_vocab_size``."""
+    dictionary grows beyond ``max_vocab_size``.  With ``check_tokens``, the counted words
+    are checked by :func:`token_problem` at the end; a corpus file's byte tokens are
+    checked when they are decoded instead."""
     raw_vocab: dict = {}
     total_words = 0
     min_reduce = 1
@@ -55,27 +115,31 @@ def _count_sentences(sentences: Iterable, max_vocab_size: int | None, trim_rule:
         if progress_per and sentence_no % progress_per == 0:
             logger.debug("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                          sentence_no, total_words, len(raw_vocab))
-        for word in sentence:
-            raw_vocab[word] = raw_vocab.get(word, 0) + 1
+        try:
+            for word in sentence:
+                raw_vocab[word] = raw_vocab.get(word, 0) + 1
+        except TypeError:
+            if not isinstance(sentence, Iterable):
+                raise TypeError(f"sentence #{sentence_no} is a {type(sentence).__name__}, not a "
+                                f"list of tokens") from None
+            bad = next((w for w in sentence if getattr(w, "__hash__", None) is None), None)
+            if bad is None:
+                raise
+            raise TypeError(f"sentence #{sentence_no} holds the token {token_problem(bad)}; words "
+                            f"must be str") from None
         total_words += len(sentence)
         if max_vocab_size and len(raw_vocab) > max_vocab_size:
             utils.prune_vocab(raw_vocab, min_reduce, trim_rule=trim_rule)
             min_reduce += 1
+    if check_tokens:
+        _refuse_scanned_words(raw_vocab, sentences)
     return ScanResult(raw_vocab, total_words, sentence_no + 1)
-
-
-def open_corpus_file(path: str | os.PathLike):
-    """Open a corpus file for binary reading; ``.gz`` files are decompressed on the fly."""
-    path = os.fspath(path)
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
 
 
 def _file_sentences(path: str):
     """Lines of a corpus file split on ASCII whitespace, as the C reader of
     ``_corpusfile`` splits them (tokens stay bytes until the end of the scan)."""
-    with open_corpus_file(path) as fh:
+    with open_input(path) as fh:
         for line in fh:
             yield line.split()
 
@@ -109,7 +173,7 @@ def scan_vocab(corpus_iterable: Iterable | None = None, corpus_file: str | None 
     """
     if corpus_file is not None:
         scan = _count_sentences(_file_sentences(os.fspath(corpus_file)), max_vocab_size,
-                                _bytes_rule(trim_rule), progress_per)
+                                _bytes_rule(trim_rule), progress_per, check_tokens=False)
         # decode in first-seen order, dropping each bytes key as it is converted, so the
         # two dictionaries' strings are never all alive at once (the peak RSS of the scan)
         counts, decoded = scan.raw_vocab, {}
@@ -189,12 +253,35 @@ def gensim_sample_ints(keep_prob: np.ndarray) -> np.ndarray:
     return (np.asarray(keep_prob, dtype=np.float64) * (2**32 - 1)).astype(np.uint32)
 
 
+def negative_weights(counts: np.ndarray, ns_exponent: float) -> np.ndarray:
+    """``count ** ns_exponent`` up to a common factor, finite for any counts and exponent.
+
+    Where the plain powers would overflow (or all underflow), counts are divided
+    by the largest count (by the smallest non-zero one for a negative exponent)
+    first, so every weight lies in [0, 1] and one is exactly 1: counts up to
+    2**63 and exponents such as 1000 give a valid distribution.
+    A word of count 0 gets weight 0 for a negative exponent (``0 ** -e`` is
+    infinite; a word never seen is never drawn); ``0 ** 0`` is 1, as in gensim.
+    If every weight is 0 (every count 0), the distribution is uniform.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    exponent = float(ns_exponent)
+    seen = counts > 0
+    if exponent == 0 or not seen.any():
+        return np.ones(len(counts))
+    weights = np.zeros(len(counts))
+    with np.errstate(over="ignore", under="ignore"):
+        weights[seen] = counts[seen] ** exponent
+        total = weights.sum()
+        if not (math.isfinite(total) and total > 0):  # overflow, or every weight underflowed
+            scale = counts.max() if exponent > 0 else counts[seen].min()
+            weights[seen] = (counts[seen] / scale) ** exponent
+    return weights
+
+
 def negative_table(counts: np.ndarray, ns_exponent: float) -> tuple[np.ndarray, np.ndarray]:
     """Alias table for O(1) draws from the unigram**ns_exponent distribution."""
-    weights = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
-    if weights.sum() <= 0:  # every count zero: fall back to uniform
-        weights = np.ones(len(weights))
-    return build_alias_table(weights)
+    return build_alias_table(negative_weights(counts, ns_exponent))
 
 
 def huffman_tables(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

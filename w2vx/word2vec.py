@@ -26,11 +26,15 @@ Differences from gensim, all deliberate:
 * a first sentence that is a ``str`` is refused (gensim only warns and then
   trains on its characters);
 * ``save``/``load`` use gensimx's pickle-free archive; ``to_gensim()`` gives a
-  gensim model for everything else.
+  gensim model for everything else;
+* tokens must be ``str`` that encode to UTF-8 (gensim trains any hashable
+  token): others are refused when the vocabulary is built, since they could not
+  be saved as text and read back as the same word;
+* ``workers`` above the CPUs this process may use trains with that many threads
+  (``model.workers`` keeps the value given, as gensim's does).
 """
 from __future__ import annotations
 
-import gzip
 import logging
 import math
 import numbers
@@ -40,7 +44,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import GeneratorType
 from typing import Any, NamedTuple
 
@@ -48,8 +52,10 @@ import numpy as np
 from gensim.models import KeyedVectors
 from gensim.models import Word2Vec as GensimWord2Vec
 
+from _gensimx.cpus import thread_count
+from _gensimx.inputs import open_input
 from w2vx import vocab as vocab_mod
-from w2vx._archive import ModelFileError, load_archive, require_arrays, save_archive
+from w2vx._archive import MetaFields, ModelFileError, open_archive, save_archive
 from w2vx._corpusfile import VocabHash, train_file_range
 from w2vx._train import KernelModel, encode_sentences, release_free_memory
 
@@ -78,6 +84,11 @@ ARCHIVE_KIND = "w2vx.Word2Vec"
 # at most 1/8 of an epoch per worker so that every thread gets work.  Queued jobs
 # are memory: 250,000 words per job cost 3 MB more peak RSS on IMDB than 50,000.
 MAX_JOB_WORDS = 50_000
+# Largest values the kernel's C ints hold; negative also sizes each thread's scratch
+# (two int64 slots per sample), so it is held far below 2**31.
+MAX_INT32 = 2**31 - 1
+MAX_NEGATIVE = 1 << 20
+MAX_COUNT = 2**63 - 1  # counts are int64
 
 # constructor parameters stored in saved models and copied by to_gensim()
 _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed",
@@ -117,8 +128,9 @@ def _mix_seed(*parts: int) -> int:
 
 
 def _check_number(name: str, value: Any, minimum: float, integer: bool = False,
-                  strict: bool = False) -> None:
-    """Raise a clear error unless ``value`` is a finite number >= (or >) ``minimum``."""
+                  strict: bool = False, maximum: float | None = None) -> None:
+    """Raise a clear error unless ``value`` is a finite number >= (or >) ``minimum``
+    (and <= ``maximum``)."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         raise TypeError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
@@ -126,6 +138,8 @@ def _check_number(name: str, value: Any, minimum: float, integer: bool = False,
         raise ValueError(f"{name} must be finite, got {value!r}")
     if value < minimum or (strict and value == minimum):
         raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
 
 
 def _check_corpus(corpus_iterable: Any, corpus_file: Any, passes: int) -> None:
@@ -146,6 +160,25 @@ def _check_corpus(corpus_iterable: Any, corpus_file: Any, passes: int) -> None:
     if isinstance(corpus_iterable, GeneratorType) and passes > 1:
         raise TypeError(
             f"Using a generator as corpus_iterable can't support {passes} passes. Try a re-iterable sequence.")
+
+
+def _params_from_meta(fields: MetaFields) -> dict[str, Any]:
+    """The constructor parameters stored in a model file, each checked for type and range."""
+    integer, number = fields.integer, fields.number
+    return {
+        "vector_size": integer("vector_size", 1, MAX_INT32), "alpha": number("alpha", 0),
+        "window": integer("window", 1, MAX_INT32), "min_count": integer("min_count", 0, MAX_COUNT),
+        "max_vocab_size": integer("max_vocab_size", 1, optional=True), "sample": number("sample", 0),
+        "seed": integer("seed", 0), "workers": integer("workers", 1),
+        "min_alpha": number("min_alpha", 0), "sg": integer("sg", 0, 1), "hs": integer("hs", 0, 1),
+        "negative": integer("negative", 0, MAX_NEGATIVE), "ns_exponent": number("ns_exponent"),
+        "cbow_mean": integer("cbow_mean", 0, 1), "epochs": integer("epochs", 1),
+        "null_word": integer("null_word", 0), "sorted_vocab": integer("sorted_vocab", 0),
+        "batch_words": integer("batch_words", 1), "compute_loss": fields.boolean("compute_loss"),
+        "comment": fields.string("comment", optional=True),
+        "max_final_vocab": integer("max_final_vocab", 1, optional=True),
+        "shrink_windows": fields.boolean("shrink_windows"),
+    }
 
 
 class Word2Vec:
@@ -255,13 +288,17 @@ class Word2Vec:
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         """Refuse parameters the kernel cannot train with, with a message naming the parameter."""
-        _check_number("vector_size", self.vector_size, 1, integer=True)
-        _check_number("window", self.window, 1, integer=True)
+        _check_number("vector_size", self.vector_size, 1, integer=True, maximum=MAX_INT32)
+        _check_number("window", self.window, 1, integer=True, maximum=MAX_INT32)
         _check_number("epochs", self.epochs, 1, integer=True)
-        _check_number("workers", self.workers, 1, integer=True)
+        _check_number("workers", self.workers, 1, integer=True)  # runs are capped at the CPUs
+        _check_number("seed", self.seed, 0, integer=True)
         _check_number("min_count", self.min_count, 0, integer=True)
-        _check_number("negative", self.negative, 0, integer=True)
-        _check_number("hs", self.hs, 0, integer=True)
+        _check_number("negative", self.negative, 0, integer=True, maximum=MAX_NEGATIVE)
+        for flag in ("sg", "hs", "cbow_mean"):  # gensim's {0, 1}
+            _check_number(flag, getattr(self, flag), 0, integer=True, maximum=1)
+        for flag in ("null_word", "sorted_vocab"):
+            _check_number(flag, getattr(self, flag), 0, integer=True)
         _check_number("alpha", self.alpha, 0)
         _check_number("min_alpha", self.min_alpha, 0)
         _check_number("sample", self.sample, 0)
@@ -320,14 +357,39 @@ class Word2Vec:
     def build_vocab_from_freq(self, word_freq: dict[str, int], keep_raw_vocab: bool = False,
                               corpus_count: int | None = None, trim_rule: Callable | None = None,
                               update: bool = False) -> None:
-        """Build the vocabulary from a ``{word: count}`` dictionary instead of a corpus."""
+        """Build the vocabulary from a ``{word: count}`` dictionary instead of a corpus.
+
+        Words must be ``str`` (valid Unicode), counts whole numbers in ``[0, 2**63 - 1]``
+        whose sum also fits there.
+
+        Raises
+        ------
+        TypeError
+            A word that is not a str, a count that is not a whole number.
+        ValueError
+            Empty, a negative or too large count, a word with a lone surrogate.
+        """
         self._check_params()
+        if not isinstance(word_freq, Mapping):
+            raise TypeError(f"word_freq must be a mapping of word to count, got {type(word_freq).__name__}")
         if not word_freq:
             raise ValueError("word_freq is empty")
-        self.corpus_count = corpus_count or 0
-        self.corpus_total_words = int(sum(word_freq.values()))
-        self._prepare_vocab(dict(word_freq), update=update, trim_rule=trim_rule)
-        self.raw_vocab = dict(word_freq) if keep_raw_vocab else None
+        if corpus_count is not None:
+            _check_number("corpus_count", corpus_count, 0, integer=True)
+        raw_vocab = dict(word_freq)
+        vocab_mod.check_words(raw_vocab, "word_freq")
+        total = 0
+        for word, count in raw_vocab.items():
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:  # the message only on failure
+                _check_number(f"the count of {word!r:.40}", count, 0, integer=True, maximum=MAX_COUNT)
+            total += int(count)
+        if total > MAX_COUNT:
+            raise ValueError(f"the counts of word_freq sum to {total}, more than 2**63 - 1")
+        raw_vocab = {word: int(count) for word, count in raw_vocab.items()}
+        self.corpus_count = int(corpus_count or 0)
+        self.corpus_total_words = total
+        self._prepare_vocab(raw_vocab, update=update, trim_rule=trim_rule)
+        self.raw_vocab = raw_vocab if keep_raw_vocab else None
 
     def _prepare_vocab(self, raw_vocab: dict[str, int], update: bool, trim_rule: Callable | None) -> None:
         """Trim, sort, compute keep probabilities, grow the weights and rebuild the tables."""
@@ -376,7 +438,10 @@ class Word2Vec:
             wv.resize_vectors(seed=self.seed)  # keeps the old rows, random new rows
             # gensim adds this corpus' counts to every known word
             all_counts = np.concatenate([old_counts, np.zeros(len(new_words), dtype=np.int64)])
-            all_counts += np.array([raw_vocab.get(w, 0) for w in wv.index_to_key], dtype=np.int64)
+            added = np.array([raw_vocab.get(w, 0) for w in wv.index_to_key], dtype=np.int64)
+            if np.any(all_counts > MAX_COUNT - added):
+                raise ValueError("this update would take a word's count past 2**63 - 1")
+            all_counts += added
             # and recomputes keep probabilities of the retained words from this corpus' counts
             self._keep_prob = np.concatenate([self._keep_prob, np.ones(len(new_words), dtype=REAL)])
             self._keep_prob[[wv.key_to_index[w] for w in retained]] = keep
@@ -508,7 +573,7 @@ class Word2Vec:
             raise ValueError("training from corpus_file needs total_words (e.g. model.corpus_total_words)")
         for name, value in (("total_examples", total_examples), ("total_words", total_words)):
             if value is not None:
-                _check_number(name, value, 0, integer=True, strict=True)
+                _check_number(name, value, 0, integer=True, strict=True, maximum=MAX_COUNT)
         start_alpha = self.alpha if start_alpha is None else start_alpha
         end_alpha = self.min_alpha if end_alpha is None else end_alpha
         _check_number("start_alpha", start_alpha, 0)
@@ -518,6 +583,7 @@ class Word2Vec:
         if self.hs and self.negative:
             logger.warning("Both hierarchical softmax and negative sampling are activated.")
 
+        threads = thread_count("workers", self.workers)  # self.workers keeps what was asked
         kernel = self._kernel(compute_loss)
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
@@ -532,9 +598,11 @@ class Word2Vec:
             for callback in callbacks:
                 callback.on_train_begin(self)
             if corpus_file is not None:
-                runner = _FileEpoch(self, kernel, temporary or os.fspath(corpus_file), int(total_words))
+                runner = _FileEpoch(self, kernel, temporary or os.fspath(corpus_file), int(total_words),
+                                    threads)
             else:
-                runner = _IterableEpoch(self, kernel, corpus_iterable, total_examples, total_words, queue_factor)
+                runner = _IterableEpoch(self, kernel, corpus_iterable, total_examples, total_words,
+                                        queue_factor, threads)
             for epoch in range(epochs):
                 for callback in callbacks:
                     callback.on_epoch_begin(self)
@@ -554,7 +622,10 @@ class Word2Vec:
         elapsed = time.perf_counter() - start
         self.train_count += 1
         self.total_train_time += elapsed
-        self.wv.norms = None  # gensim recomputes norms lazily
+        if self.wv.norms is not None:
+            # recomputed and swapped in one assignment: a most_similar() running in another
+            # thread must never see norms = None between its fill_norms() and its use of them
+            self.wv.fill_norms(force=True)
         logger.info("training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s",
                     raw, trained, elapsed, trained / max(elapsed, 1e-9))
         return trained, raw
@@ -644,6 +715,9 @@ class Word2Vec:
     def load(cls, fname: str | os.PathLike, *args: Any, **kwargs: Any) -> "Word2Vec":
         """Load a model saved by :meth:`save`; never unpickles.
 
+        Every metadata field is checked (type and range) and every array's shape
+        and dtype against them before anything is built or inflated.
+
         Raises
         ------
         FileNotFoundError
@@ -651,25 +725,35 @@ class Word2Vec:
             Corrupt, truncated, inconsistent or of another kind.
         """
         path = os.fspath(fname)
-        arrays, meta = load_archive(path, ARCHIVE_KIND)
-        try:
-            params = {name: meta[name] for name in _PARAMS}
-            model = cls(**params)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: invalid model parameters: {exc}") from exc
-        require_arrays(arrays, {"word_lengths": ((None,), np.int64), "word_bytes": ((None,), np.uint8)}, path)
-        n, size = len(arrays["word_lengths"]), model.vector_size
-        if n == 0 and len(arrays["word_bytes"]) == 0:
-            return model  # saved before build_vocab
-        spec = {"vectors": ((n, size), REAL), "counts": ((n,), np.int64), "keep_prob": ((n,), REAL)}
-        if model.hs:
-            spec["syn1"] = ((n, size), REAL)
-        if model.negative:
-            spec["syn1neg"] = ((n, size), REAL)
-        require_arrays(arrays, spec, path)
-        lengths, blob = arrays["word_lengths"], arrays["word_bytes"].tobytes()
-        if n == 0 or (lengths < 0).any() or int(lengths.sum()) != len(blob):
-            raise ModelFileError(f"{path}: vocabulary does not match its byte lengths")
+        with open_archive(path, ARCHIVE_KIND) as archive:
+            fields = MetaFields(archive.meta, path)
+            params = _params_from_meta(fields)
+            state = {"corpus_count": fields.integer("corpus_count", 0, default=0),
+                     "corpus_total_words": fields.integer("corpus_total_words", 0, MAX_COUNT, default=0),
+                     "effective_min_count": fields.integer("effective_min_count", 0, default=0),
+                     "train_count": fields.integer("train_count", 0, default=0),
+                     "running_training_loss": fields.number("running_training_loss", default=0.0)}
+            try:
+                model = cls(**params)
+            except (TypeError, ValueError) as exc:
+                raise ModelFileError(f"{path}: invalid model parameters: {exc}") from exc
+            for name, value in state.items():
+                setattr(model, name, value)
+            lengths = archive.read("word_lengths", (None,), np.int64)
+            # each word fits in the file, and the sum cannot wrap around in int64
+            if len(lengths) and (lengths.min() < 0 or lengths.max() > archive.size
+                                 or int(lengths.max()) * len(lengths) > MAX_COUNT):
+                raise ModelFileError(f"{path}: vocabulary byte lengths out of range")
+            blob = archive.read("word_bytes", (int(lengths.sum()),), np.uint8).tobytes()
+            n, size = len(lengths), model.vector_size
+            if n == 0:
+                return model  # saved before build_vocab
+            spec = {"vectors": ((n, size), REAL), "counts": ((n,), np.int64), "keep_prob": ((n,), REAL)}
+            if model.hs:
+                spec["syn1"] = ((n, size), REAL)
+            if model.negative:
+                spec["syn1neg"] = ((n, size), REAL)
+            arrays = archive.read_all(spec)
         if (arrays["counts"] < 0).any() or not np.all((arrays["keep_prob"] >= 0) & (arrays["keep_prob"] <= 1)):
             raise ModelFileError(f"{path}: counts or keep probabilities out of range")
         for name in ("vectors", "syn1", "syn1neg"):
@@ -686,21 +770,19 @@ class Word2Vec:
         wv.vectors_lockf = np.ones(1, dtype=REAL)
         wv.index_to_key = words
         wv.key_to_index = {w: i for i, w in enumerate(words)}
-        wv.vectors = np.ascontiguousarray(arrays["vectors"])
+        wv.vectors = arrays["vectors"]
         model.wv = wv
-        model.syn1 = np.ascontiguousarray(arrays["syn1"]) if model.hs else None
-        model.syn1neg = np.ascontiguousarray(arrays["syn1neg"]) if model.negative else None
-        model._keep_prob = np.ascontiguousarray(arrays["keep_prob"])
+        model.syn1 = arrays["syn1"] if model.hs else None
+        model.syn1neg = arrays["syn1neg"] if model.negative else None
+        model._keep_prob = arrays["keep_prob"]
         model._set_vocab_tables(arrays["counts"])
-        for name in ("corpus_count", "corpus_total_words", "effective_min_count", "train_count"):
-            setattr(model, name, int(meta.get(name, 0)))
-        model.running_training_loss = float(meta.get("running_training_loss", 0.0))
         return model
 
     def to_gensim(self) -> GensimWord2Vec:
         """A :class:`gensim.models.Word2Vec` with this model's vocabulary, weights and tables
         (copies), ready to continue training in gensim."""
         params = {name: getattr(self, name) for name in _PARAMS}
+        params["workers"] = thread_count("workers", self.workers)  # gensim starts that many threads
         model = GensimWord2Vec(**params)
         wv = KeyedVectors(self.vector_size, count=0)
         wv.index_to_key = list(self.wv.index_to_key)
@@ -774,7 +856,7 @@ def _decompress(path: str) -> str:
     """Decompress a ``.gz`` corpus once to a temporary file (the caller deletes it)."""
     handle, temporary = tempfile.mkstemp(prefix="w2vx-", suffix=".txt")
     try:
-        with os.fdopen(handle, "wb") as out, gzip.open(path, "rb") as src:
+        with os.fdopen(handle, "wb") as out, open_input(path) as src:
             shutil.copyfileobj(src, out, 1 << 20)
     except BaseException:
         os.unlink(temporary)
@@ -787,14 +869,15 @@ class _IterableEpoch:
     encodes them to int32 ids; ``workers`` threads train the batches without the GIL."""
 
     def __init__(self, model: Word2Vec, kernel: KernelModel, corpus: Iterable,
-                 total_examples: int | None, total_words: int | None, queue_factor: int) -> None:
+                 total_examples: int | None, total_words: int | None, queue_factor: int,
+                 threads: int) -> None:
         self.model, self.kernel, self.corpus = model, kernel, corpus
         self.total_examples, self.total_words = total_examples, total_words
-        self.queue_factor = queue_factor
+        self.queue_factor, self.threads = queue_factor, threads
 
     def _job_words(self) -> int:
         epoch_words = self.total_words or self.model.corpus_total_words
-        return max(self.model.batch_words, min(MAX_JOB_WORDS, epoch_words // (8 * self.model.workers)))
+        return max(self.model.batch_words, min(MAX_JOB_WORDS, epoch_words // (8 * self.threads)))
 
     def _fraction(self, sentences: int, words: int) -> float:
         if self.total_words:
@@ -802,7 +885,7 @@ class _IterableEpoch:
         return sentences / self.total_examples
 
     def run(self, epoch: int, schedule: _Schedule, reporter: _Reporter) -> tuple[int, int, float]:
-        workers = self.model.workers
+        workers = self.threads
         jobs: queue.Queue = queue.Queue(maxsize=self.queue_factor * workers)
         done: queue.Queue = queue.Queue()
         errors: list[BaseException] = []
@@ -944,14 +1027,15 @@ class _IterableEpoch:
 class _FileEpoch:
     """One epoch over a corpus file: each worker thread trains its own byte range in C."""
 
-    def __init__(self, model: Word2Vec, kernel: KernelModel, path: str, total_words: int) -> None:
-        self.model, self.kernel, self.total_words = model, kernel, total_words
+    def __init__(self, model: Word2Vec, kernel: KernelModel, path: str, total_words: int,
+                 threads: int) -> None:
+        self.model, self.kernel, self.total_words, self.threads = model, kernel, total_words, threads
         self.path = os.fsencode(path)
         self.size = os.path.getsize(path)
         self.vocab = VocabHash(list(model.wv.index_to_key))
 
     def run(self, epoch: int, schedule: _Schedule, reporter: _Reporter) -> tuple[int, int, float]:
-        workers = self.model.workers
+        workers = self.threads
         bounds = [self.size * i // workers for i in range(workers + 1)]
         progress = np.zeros((workers, 2), dtype=np.int64)
         stop = np.zeros(1, dtype=np.uint8)
